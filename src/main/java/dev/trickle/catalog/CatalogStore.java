@@ -1,0 +1,197 @@
+package dev.trickle.catalog;
+
+import dev.trickle.model.Lsn;
+import dev.trickle.model.PgSnapshot;
+import dev.trickle.model.Strategy;
+import dev.trickle.model.TableRef;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads and writes the stream-table registry and slot bookkeeping over JDBC. */
+public final class CatalogStore {
+  private static final String SELECT =
+      "SELECT pgt_id, pgt_schema, pgt_name, query, schedule_ms, refresh_mode, preset, strategy,"
+          + " status, frontier, last_refresh_at, last_error FROM pgtrickle.pgt_stream_tables";
+
+  private CatalogStore() {}
+
+  /** Every registered stream table of a slot. */
+  public static List<StreamTableRow> list(Connection conn, String slot) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(SELECT + " WHERE slot_name = ? ORDER BY pgt_id")) {
+      ps.setString(1, slot);
+      return read(ps);
+    }
+  }
+
+  /** Every registered stream table. */
+  public static List<StreamTableRow> listAll(Connection conn) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(SELECT + " ORDER BY pgt_id")) {
+      return read(ps);
+    }
+  }
+
+  /** The registered stream table of that name, if any. */
+  public static Optional<StreamTableRow> find(Connection conn, TableRef name) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(SELECT + " WHERE pgt_schema = ? AND pgt_name = ?")) {
+      ps.setString(1, name.schema());
+      ps.setString(2, name.name());
+      List<StreamTableRow> rows = read(ps);
+      return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+  }
+
+  /**
+   * Registers a stream table (status INITIALIZING, no frontier).
+   *
+   * @return the new id
+   */
+  public static long insert(
+      Connection conn,
+      TableRef name,
+      String query,
+      Duration schedule,
+      String refreshMode,
+      String preset,
+      Strategy strategy,
+      String slot)
+      throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "INSERT INTO pgtrickle.pgt_stream_tables (pgt_schema, pgt_name, query, schedule_ms,"
+                + " refresh_mode, preset, strategy, slot_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                + " RETURNING pgt_id")) {
+      ps.setString(1, name.schema());
+      ps.setString(2, name.name());
+      ps.setString(3, query);
+      ps.setLong(4, schedule.toMillis());
+      ps.setString(5, refreshMode);
+      ps.setString(6, preset);
+      ps.setString(7, strategy.name());
+      ps.setString(8, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** Updates schedule, mode and preset of an existing stream table. */
+  public static void updateSettings(
+      Connection conn, long id, Duration schedule, String refreshMode, String preset)
+      throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET schedule_ms = ?, refresh_mode = ?, preset = ?,"
+                + " updated_at = now() WHERE pgt_id = ?")) {
+      ps.setLong(1, schedule.toMillis());
+      ps.setString(2, refreshMode);
+      ps.setString(3, preset);
+      ps.setLong(4, id);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Records a failed refresh on the registry row. */
+  public static void recordError(Connection conn, long id, String error) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET last_error = ?, consecutive_errors ="
+                + " consecutive_errors + 1, status = CASE WHEN frontier IS NULL THEN"
+                + " 'INITIALIZING' ELSE 'ERROR' END, updated_at = now() WHERE pgt_id = ?")) {
+      ps.setString(1, error);
+      ps.setLong(2, id);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Forgets every frontier of a slot, so that each stream table is filled again. */
+  public static int forgetFrontiers(Connection conn, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET frontier = NULL, status = 'INITIALIZING',"
+                + " updated_at = now() WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      return ps.executeUpdate();
+    }
+  }
+
+  /** Removes a stream table from the registry. */
+  public static void delete(Connection conn, long id) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement("DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?")) {
+      ps.setLong(1, id);
+      ps.executeUpdate();
+    }
+  }
+
+  /** The position last confirmed to a slot, if Trickle has confirmed any. */
+  public static Optional<Lsn> slotPosition(Connection conn, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT confirmed_lsn::text FROM pgtrickle.pgt_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(Lsn.parse(rs.getString(1))) : Optional.empty();
+      }
+    }
+  }
+
+  /** Records the position Trickle is about to confirm to a slot. */
+  public static void saveSlotPosition(Connection conn, String slot, String publication, Lsn lsn)
+      throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "INSERT INTO pgtrickle.pgt_slots (slot_name, publication, confirmed_lsn) VALUES (?, ?,"
+                + " ?::pg_lsn) ON CONFLICT (slot_name) DO UPDATE SET confirmed_lsn ="
+                + " greatest(pgt_slots.confirmed_lsn, EXCLUDED.confirmed_lsn), updated_at = now()")) {
+      ps.setString(1, slot);
+      ps.setString(2, publication);
+      ps.setString(3, lsn.toString());
+      ps.executeUpdate();
+    }
+  }
+
+  /** Forgets the recorded position of a slot (after it was recreated). */
+  public static void resetSlotPosition(Connection conn, String slot, Lsn lsn) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_slots SET confirmed_lsn = ?::pg_lsn, updated_at = now() WHERE"
+                + " slot_name = ?")) {
+      ps.setString(1, lsn.toString());
+      ps.setString(2, slot);
+      ps.executeUpdate();
+    }
+  }
+
+  private static List<StreamTableRow> read(PreparedStatement ps) throws SQLException {
+    List<StreamTableRow> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        String frontier = rs.getString(10);
+        Timestamp last = rs.getTimestamp(11);
+        out.add(
+            new StreamTableRow(
+                rs.getLong(1),
+                new TableRef(rs.getString(2), rs.getString(3)),
+                rs.getString(4),
+                Duration.ofMillis(rs.getLong(5)),
+                rs.getString(6),
+                rs.getString(7),
+                Strategy.valueOf(rs.getString(8)),
+                rs.getString(9),
+                frontier == null ? null : PgSnapshot.parse(frontier),
+                last == null ? null : last.toInstant(),
+                rs.getString(12)));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,35 @@
+package dev.trickle.catalog;
+
+import dev.trickle.model.PgSnapshot;
+import dev.trickle.model.Strategy;
+import dev.trickle.model.TableRef;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A stream table as registered in {@code pgtrickle.pgt_stream_tables}.
+ *
+ * @param id catalog id
+ * @param name the stream table
+ * @param query the defining query as the user wrote it
+ * @param schedule refresh schedule
+ * @param refreshMode FULL, DIFFERENTIAL or AUTO
+ * @param preset preset name, or null
+ * @param strategy how rows are identified
+ * @param status INITIALIZING, ACTIVE or ERROR
+ * @param frontier snapshot the contents reflect; null before the first fill completes
+ * @param lastRefreshAt time of the last successful refresh, or null
+ * @param lastError last error text, or null
+ */
+public record StreamTableRow(
+    long id,
+    TableRef name,
+    String query,
+    Duration schedule,
+    String refreshMode,
+    String preset,
+    Strategy strategy,
+    String status,
+    PgSnapshot frontier,
+    Instant lastRefreshAt,
+    String lastError) {}

@@ -1,0 +1,206 @@
+package dev.trickle.cdc;
+
+import dev.trickle.cdc.pgoutput.PgOutputDecoder;
+import dev.trickle.model.Lsn;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
+
+/**
+ * The pgoutput replication connection (pgjdbc replication API) as a {@link Flux} of committed
+ * transactions. One blocking reader thread per subscription reads the socket only while
+ * downstream has demand and the in-memory buffers are under their byte budget; otherwise it
+ * keeps the connection alive with status updates and lets the server hold the WAL. Errors end
+ * the subscription; {@link #transactions()} resubscribes with exponential backoff.
+ */
+public final class ReplicationSource {
+  private static final Logger log = LoggerFactory.getLogger(ReplicationSource.class);
+
+  private final String jdbcUrl;
+  private final Properties baseProperties;
+  private final String slot;
+  private final String publication;
+  private final Duration statusInterval;
+  private final Duration maxBackoff;
+  private final LongSupplier bufferedBytes;
+  private final long maxBufferedBytes;
+  private final AtomicReference<Lsn> confirm = new AtomicReference<>(Lsn.ZERO);
+  private final AtomicReference<Lsn> lastReceived = new AtomicReference<>(Lsn.ZERO);
+  private final AtomicBoolean streaming = new AtomicBoolean();
+  private final Scheduler readerThread = Schedulers.newSingle("trickle-wal-reader", true);
+  private final IdleListener idleListener;
+
+  /** Told about positions received while no transaction is open. */
+  @FunctionalInterface
+  public interface IdleListener {
+    /**
+     * Called from the reader thread.
+     *
+     * @param position the last received position
+     */
+    void idleAt(Lsn position);
+  }
+
+  /**
+   * Creates a source; nothing connects until {@link #transactions()} is subscribed.
+   *
+   * @param jdbcUrl JDBC URL of the database (no password inside)
+   * @param properties connection properties (user, password)
+   * @param slot replication slot name
+   * @param publication publication name
+   * @param statusInterval how often to report the position
+   * @param maxBackoff upper bound of the reconnect backoff
+   * @param bufferedBytes current bytes held downstream
+   * @param maxBufferedBytes reading pauses above this
+   * @param idleListener told about idle positions
+   */
+  public ReplicationSource(
+      String jdbcUrl,
+      Properties properties,
+      String slot,
+      String publication,
+      Duration statusInterval,
+      Duration maxBackoff,
+      LongSupplier bufferedBytes,
+      long maxBufferedBytes,
+      IdleListener idleListener) {
+    this.jdbcUrl = jdbcUrl;
+    this.baseProperties = properties;
+    this.slot = slot;
+    this.publication = publication;
+    this.statusInterval = statusInterval;
+    this.maxBackoff = maxBackoff;
+    this.bufferedBytes = bufferedBytes;
+    this.maxBufferedBytes = maxBufferedBytes;
+    this.idleListener = idleListener;
+  }
+
+  /** Sets the position the slot may be confirmed to; sent with the next status update. */
+  public void confirm(Lsn position) {
+    confirm.accumulateAndGet(position, Lsn::max);
+  }
+
+  /** Whether the replication connection is currently streaming. */
+  public boolean isStreaming() {
+    return streaming.get();
+  }
+
+  /** The last position received from the server. */
+  public Lsn lastReceived() {
+    return lastReceived.get();
+  }
+
+  /**
+   * The committed transactions of the publication, in commit order, reconnecting with backoff.
+   * Transactions may be delivered again after a reconnect; consumers skip what their frontier
+   * already includes.
+   *
+   * @return the transaction stream
+   */
+  public Flux<WalTransaction> transactions() {
+    return Flux.<WalTransaction>create(sink -> readerThread.schedule(() -> readLoop(sink)))
+        .retryWhen(
+            Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
+                .maxBackoff(maxBackoff)
+                .doBeforeRetry(
+                    s ->
+                        log.warn(
+                            "replication connection lost ({}); reconnecting, attempt {}",
+                            oneLine(s.failure()),
+                            s.totalRetries() + 1)));
+  }
+
+  private void readLoop(FluxSink<WalTransaction> sink) {
+    AtomicBoolean cancelled = new AtomicBoolean();
+    sink.onDispose(() -> cancelled.set(true));
+    try (Connection conn = connect()) {
+      PGReplicationStream stream =
+          conn.unwrap(PGConnection.class)
+              .getReplicationAPI()
+              .replicationStream()
+              .logical()
+              .withSlotName(slot)
+              .withSlotOption("proto_version", "1")
+              .withSlotOption("publication_names", publication)
+              .withSlotOption("messages", "true")
+              .withStatusInterval((int) statusInterval.toMillis(), TimeUnit.MILLISECONDS)
+              .start();
+      streaming.set(true);
+      log.info("replication streaming from slot {} (publication {})", slot, publication);
+      TransactionAssembler assembler = new TransactionAssembler();
+      Lsn sent = Lsn.ZERO;
+      while (!cancelled.get()) {
+        Lsn target = confirm.get();
+        if (target.isAfter(sent)) {
+          LogSequenceNumber lsn = LogSequenceNumber.valueOf(target.value());
+          stream.setFlushedLSN(lsn);
+          stream.setAppliedLSN(lsn);
+          sent = target;
+        }
+        if (sink.requestedFromDownstream() <= 0 || bufferedBytes.getAsLong() > maxBufferedBytes) {
+          stream.forceUpdateStatus();
+          Thread.sleep(5);
+          continue;
+        }
+        ByteBuffer buf = stream.readPending();
+        Lsn position = new Lsn(stream.getLastReceiveLSN().asLong());
+        lastReceived.set(position);
+        if (buf == null) {
+          if (!assembler.inTransaction()) {
+            idleListener.idleAt(position);
+          }
+          Thread.sleep(1);
+          continue;
+        }
+        assembler.accept(PgOutputDecoder.decode(buf, false)).ifPresent(sink::next);
+      }
+      stream.close();
+      sink.complete();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      sink.error(e);
+    } catch (SQLException | RuntimeException e) {
+      sink.error(e);
+    } finally {
+      streaming.set(false);
+    }
+  }
+
+  private Connection connect() throws SQLException {
+    Properties p = new Properties();
+    p.putAll(baseProperties);
+    PGProperty.REPLICATION.set(p, "database");
+    PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+    PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+    PGProperty.APPLICATION_NAME.set(p, "trickle-replication");
+    return DriverManager.getConnection(jdbcUrl, p);
+  }
+
+  /** Stops the reader thread. */
+  public void close() {
+    readerThread.dispose();
+  }
+
+  private static String oneLine(Throwable t) {
+    String m = t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+  }
+}

@@ -1,0 +1,278 @@
+package dev.trickle.dvm;
+
+import dev.trickle.model.TableRef;
+import dev.trickle.model.UserError;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
+/**
+ * Asks the server what a defining query means: it creates the query as a temporary view inside
+ * a transaction that is always rolled back, and reads the view's columns, the tables it depends
+ * on and the functions its parse tree calls. The server is the authority on SQL; nothing is left
+ * behind.
+ */
+public final class QueryProbe {
+  private static final Pattern FUNC_OIDS = Pattern.compile(":(?:funcid|opfuncid) (\\d+)");
+  static final String PROBE_VIEW = "__pgt_probe";
+
+  private QueryProbe() {}
+
+  /**
+   * Probes a query.
+   *
+   * @param conn an open connection in autocommit mode
+   * @param stName the stream table, for error messages
+   * @param query the defining query
+   * @return what the server says about it
+   * @throws UserError when the server rejects the query
+   * @throws SQLException on other database failures
+   */
+  public static ProbeResult probe(Connection conn, String stName, String query)
+      throws SQLException {
+    boolean auto = conn.getAutoCommit();
+    conn.setAutoCommit(false);
+    try {
+      return probeInTransaction(conn, stName, query);
+    } finally {
+      conn.rollback();
+      conn.setAutoCommit(auto);
+    }
+  }
+
+  /**
+   * Probes a query inside the caller's transaction (which the caller must roll back).
+   *
+   * @param conn a connection inside a transaction
+   * @param stName the stream table, for error messages
+   * @param query the defining query
+   * @return what the server says about it
+   * @throws SQLException on database failures other than a rejected query
+   */
+  public static ProbeResult probeInTransaction(Connection conn, String stName, String query)
+      throws SQLException {
+    String trimmed = stripTrailingSemicolons(query);
+    try (Statement st = conn.createStatement()) {
+      st.execute("SAVEPOINT __pgt_probe_sp");
+      try {
+        st.execute("CREATE TEMP VIEW " + PROBE_VIEW + " AS " + trimmed);
+      } catch (PSQLException e) {
+        st.execute("ROLLBACK TO SAVEPOINT __pgt_probe_sp");
+        throw new UserError("stream table " + stName + ": query: " + describe(e, trimmed));
+      }
+    }
+    List<Column> columns = outputColumns(conn);
+    List<SourceTable> sources = new ArrayList<>();
+    for (long oid : dependencies(conn)) {
+      sources.add(sourceTable(conn, stName, oid));
+    }
+    List<String> volatiles = new ArrayList<>();
+    List<String> stables = new ArrayList<>();
+    String tree = parseTree(conn);
+    functions(conn, tree, volatiles, stables);
+    return new ProbeResult(columns, sources, volatiles, stables, QueryFeatures.of(tree));
+  }
+
+  /** Removes trailing semicolons and whitespace a user may have typed. */
+  public static String stripTrailingSemicolons(String query) {
+    String q = query.strip();
+    while (q.endsWith(";")) {
+      q = q.substring(0, q.length() - 1).strip();
+    }
+    return q;
+  }
+
+  private static String describe(PSQLException e, String query) {
+    ServerErrorMessage m = e.getServerErrorMessage();
+    if (m == null) {
+      return firstLine(e.getMessage());
+    }
+    String text = m.getMessage();
+    int pos = m.getPosition();
+    if (pos > 0 && pos <= query.length()) {
+      int line = 1;
+      int col = 1;
+      for (int i = 0; i < pos - 1; i++) {
+        if (query.charAt(i) == '\n') {
+          line++;
+          col = 1;
+        } else {
+          col++;
+        }
+      }
+      text += " (query line " + line + ", column " + col + ")";
+    }
+    return text;
+  }
+
+  private static List<Column> outputColumns(Connection conn) throws SQLException {
+    List<Column> out = new ArrayList<>();
+    try (Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid"
+                    + " = '"
+                    + PROBE_VIEW
+                    + "'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
+      while (rs.next()) {
+        out.add(new Column(rs.getString(1), rs.getString(2)));
+      }
+    }
+    return out;
+  }
+
+  private static Set<Long> dependencies(Connection conn) throws SQLException {
+    Set<Long> oids = new LinkedHashSet<>();
+    try (Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT DISTINCT d.refobjid::bigint FROM pg_rewrite r JOIN pg_depend d ON d.classid"
+                    + " = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid ="
+                    + " 'pg_class'::regclass AND d.refobjid <> r.ev_class WHERE r.ev_class = '"
+                    + PROBE_VIEW
+                    + "'::regclass ORDER BY 1")) {
+      while (rs.next()) {
+        oids.add(rs.getLong(1));
+      }
+    }
+    return oids;
+  }
+
+  private static SourceTable sourceTable(Connection conn, String stName, long oid)
+      throws SQLException {
+    TableRef ref;
+    char kind;
+    char identity;
+    long rows;
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT n.nspname, c.relname, c.relkind, c.relreplident, c.reltuples::bigint FROM"
+                + " pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid ="
+                + " ?::oid")) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        ref = new TableRef(rs.getString(1), rs.getString(2));
+        kind = rs.getString(3).charAt(0);
+        identity = rs.getString(4).charAt(0);
+        rows = rs.getLong(5);
+      }
+    }
+    if (kind != 'r' && kind != 'p') {
+      throw new UserError(
+          "stream table "
+              + stName
+              + ": source "
+              + ref
+              + " is a "
+              + relkindName(kind)
+              + "; stream tables read changes from ordinary tables only");
+    }
+    return new SourceTable(
+        ref, tableColumns(conn, oid), keyColumns(conn, oid), identity, rows);
+  }
+
+  private static List<Column> tableColumns(Connection conn, long oid) throws SQLException {
+    List<Column> out = new ArrayList<>();
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid ="
+                + " ?::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Column(rs.getString(1), rs.getString(2)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<Column> keyColumns(Connection conn, long oid) throws SQLException {
+    List<Column> out = new ArrayList<>();
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i JOIN"
+                + " pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE"
+                + " i.indrelid = ?::oid AND i.indisprimary ORDER BY array_position(i.indkey::int2[],"
+                + " a.attnum)")) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Column(rs.getString(1), rs.getString(2)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String parseTree(Connection conn) throws SQLException {
+    try (Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT string_agg(ev_action::text, ' ') FROM pg_rewrite WHERE ev_class = '"
+                    + PROBE_VIEW
+                    + "'::regclass")) {
+      rs.next();
+      String tree = rs.getString(1);
+      return tree == null ? "" : tree;
+    }
+  }
+
+  private static void functions(
+      Connection conn, String tree, List<String> volatiles, List<String> stables)
+      throws SQLException {
+    Set<Long> oids = new LinkedHashSet<>();
+    Matcher m = FUNC_OIDS.matcher(tree);
+    while (m.find()) {
+      oids.add(Long.parseLong(m.group(1)));
+    }
+    if (oids.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT DISTINCT proname, provolatile FROM pg_proc WHERE oid = ANY (?::oid[]) AND"
+                + " provolatile <> 'i' ORDER BY 1")) {
+      ps.setArray(1, conn.createArrayOf("bigint", oids.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String name = rs.getString(1) + "()";
+          if ("v".equals(rs.getString(2))) {
+            volatiles.add(name);
+          } else {
+            stables.add(name);
+          }
+        }
+      }
+    }
+  }
+
+  private static String relkindName(char kind) {
+    switch (kind) {
+      case 'v':
+        return "view";
+      case 'm':
+        return "materialized view";
+      case 'f':
+        return "foreign table";
+      default:
+        return String.format(Locale.ROOT, "relation of kind '%s'", kind);
+    }
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse(s);
+  }
+}

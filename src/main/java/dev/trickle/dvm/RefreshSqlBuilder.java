@@ -1,0 +1,250 @@
+package dev.trickle.dvm;
+
+import static dev.trickle.model.TableRef.quoteIdent;
+
+import dev.trickle.model.Strategy;
+import dev.trickle.model.TableRef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Generates a stream table's SQL (pure). Row identity lives in hidden columns: {@code
+ * __pgt_row_id} (md5 of the source key for KEYED, of the row's content otherwise) and, where rows
+ * may repeat, {@code __pgt_dup} numbering the copies 1..n.
+ *
+ * <p>KEYED delta: the changed source keys are shipped; the MERGE deletes their rows and re-derives
+ * them from the source in the refresh snapshot (exact without old row images, and immune to
+ * unchanged TOAST placeholders). MULTISET delta: old and new row images are shipped with weights
+ * -1/+1 (a Z-set); the query's filter and projection run over them, weights are summed per
+ * output row, and copies are deleted from or appended to the top of each row's numbering.
+ */
+public final class RefreshSqlBuilder {
+  private RefreshSqlBuilder() {}
+
+  /**
+   * Builds the SQL.
+   *
+   * @param id stream table id (names the session's temp table)
+   * @param st the stream table
+   * @param query the defining query
+   * @param columns the query's output columns
+   * @param strategy the row identity strategy
+   * @param shape the scan shape (null for FULL_ONLY)
+   * @param source the source table (null for FULL_ONLY)
+   * @return the SQL
+   */
+  public static RefreshSql build(
+      long id,
+      TableRef st,
+      String query,
+      List<Column> columns,
+      Strategy strategy,
+      ScanShape shape,
+      SourceTable source) {
+    String target = st.quoted();
+    String colList = columns.stream().map(c -> quoteIdent(c.name())).collect(Collectors.joining(", "));
+    List<String> create = new ArrayList<>();
+    String defs =
+        columns.stream()
+            .map(c -> quoteIdent(c.name()) + " " + c.type())
+            .collect(Collectors.joining(", "));
+    boolean dup = strategy != Strategy.KEYED;
+    create.add(
+        "CREATE TABLE "
+            + target
+            + " ("
+            + defs
+            + (defs.isEmpty() ? "" : ", ")
+            + "__pgt_row_id uuid NOT NULL"
+            + (dup ? ", __pgt_dup int NOT NULL" : "")
+            + ")");
+    create.add(
+        "CREATE UNIQUE INDEX ON "
+            + target
+            + " (__pgt_row_id"
+            + (dup ? ", __pgt_dup" : "")
+            + ")");
+    if (strategy == Strategy.KEYED) {
+      return keyed(id, target, colList, columns, shape, source, create);
+    }
+    List<String> full =
+        List.of(
+            "DELETE FROM " + target,
+            "INSERT INTO "
+                + target
+                + " ("
+                + colList
+                + (colList.isEmpty() ? "" : ", ")
+                + "__pgt_row_id, __pgt_dup) SELECT q.*, row_number() OVER (PARTITION BY"
+                + " q.__pgt_rid) FROM (SELECT d.*, md5(d::text)::uuid AS __pgt_rid FROM ("
+                + QueryProbe.stripTrailingSemicolons(query)
+                + ") d) q");
+    if (strategy == Strategy.FULL_ONLY) {
+      return new RefreshSql(strategy, create, full, null, null, null, List.of());
+    }
+    return multiset(id, target, colList, columns, shape, source, create, full);
+  }
+
+  private static RefreshSql keyed(
+      long id,
+      String target,
+      String colList,
+      List<Column> columns,
+      ScanShape shape,
+      SourceTable source,
+      List<String> create) {
+    String keys = "pg_temp.__pgt_keys_" + id;
+    String keyCols = joined(source.key().size(), i -> quoteIdent(source.key().get(i).name()));
+    String aliasKeys =
+        joined(source.key().size(), i -> shape.alias() + "." + quoteIdent(source.key().get(i).name()));
+    String items = joined(shape.items().size(), i -> shape.items().get(i) + " AS __pgt_c" + (i + 1));
+    String from = " FROM " + source.table().quoted() + " AS " + shape.alias();
+    String where = shape.where() == null ? "true" : "(" + shape.where() + ")";
+    String rowId = "md5(ROW(" + aliasKeys + ")::text)::uuid";
+    List<String> full =
+        List.of(
+            "DELETE FROM " + target,
+            "INSERT INTO "
+                + target
+                + " ("
+                + colList
+                + (colList.isEmpty() ? "" : ", ")
+                + "__pgt_row_id) SELECT "
+                + items
+                + (items.isEmpty() ? "" : ", ")
+                + rowId
+                + from
+                + " WHERE "
+                + where);
+    String sCols = joined(columns.size(), i -> "s.__pgt_c" + (i + 1));
+    String tCols = joined(columns.size(), i -> "t." + quoteIdent(columns.get(i).name()));
+    String sets =
+        joined(columns.size(), i -> quoteIdent(columns.get(i).name()) + " = s.__pgt_c" + (i + 1));
+    String merge =
+        "MERGE INTO "
+            + target
+            + " t USING (SELECT k.__pgt_rid, n.* FROM (SELECT DISTINCT md5(ROW("
+            + keyCols
+            + ")::text)::uuid AS __pgt_rid FROM "
+            + keys
+            + ") k LEFT JOIN (SELECT "
+            + items
+            + (items.isEmpty() ? "" : ", ")
+            + rowId
+            + " AS __pgt_nrid"
+            + from
+            + " WHERE "
+            + where
+            + " AND ("
+            + aliasKeys
+            + ") IN (SELECT "
+            + keyCols
+            + " FROM "
+            + keys
+            + ")) n ON n.__pgt_nrid = k.__pgt_rid) s ON t.__pgt_row_id = s.__pgt_rid"
+            + " WHEN MATCHED AND s.__pgt_nrid IS NULL THEN DELETE"
+            + (columns.isEmpty()
+                ? ""
+                : " WHEN MATCHED AND ROW("
+                    + tCols
+                    + ")::text IS DISTINCT FROM ROW("
+                    + sCols
+                    + ")::text THEN UPDATE SET "
+                    + sets)
+            + " WHEN NOT MATCHED AND s.__pgt_nrid IS NOT NULL THEN INSERT ("
+            + colList
+            + (colList.isEmpty() ? "" : ", ")
+            + "__pgt_row_id) VALUES ("
+            + sCols
+            + (sCols.isEmpty() ? "" : ", ")
+            + "s.__pgt_rid)";
+    String deltaTable =
+        "CREATE TEMP TABLE IF NOT EXISTS __pgt_keys_"
+            + id
+            + " ("
+            + joined(
+                source.key().size(),
+                i -> quoteIdent(source.key().get(i).name()) + " " + source.key().get(i).type())
+            + ") ON COMMIT DELETE ROWS";
+    return new RefreshSql(
+        Strategy.KEYED,
+        create,
+        full,
+        deltaTable,
+        "COPY " + keys + " FROM STDIN",
+        merge,
+        source.key().stream().map(Column::name).collect(Collectors.toList()));
+  }
+
+  private static RefreshSql multiset(
+      long id,
+      String target,
+      String colList,
+      List<Column> columns,
+      ScanShape shape,
+      SourceTable source,
+      List<String> create,
+      List<String> full) {
+    String delta = "pg_temp.__pgt_delta_" + id;
+    int n = columns.size();
+    String items = joined(n, i -> shape.items().get(i) + " AS __pgt_c" + (i + 1));
+    String cs = joined(n, i -> "__pgt_c" + (i + 1));
+    String where = shape.where() == null ? "" : " WHERE " + shape.where();
+    String grouping = n == 0 ? "" : " GROUP BY " + joined(n, i -> Integer.toString(i + 1));
+    String merge =
+        "WITH d AS (SELECT "
+            + cs
+            + (n == 0 ? "" : ", ")
+            + "sum(x.__pgt_w)::int AS __pgt_w FROM (SELECT "
+            + items
+            + (n == 0 ? "" : ", ")
+            + shape.alias()
+            + ".__pgt_w FROM "
+            + delta
+            + " AS "
+            + shape.alias()
+            + where
+            + ") x"
+            + grouping
+            + "), dd AS (SELECT d.*, md5(ROW("
+            + joined(n, i -> "d.__pgt_c" + (i + 1))
+            + ")::text)::uuid AS __pgt_rid FROM d WHERE d.__pgt_w <> 0), cur AS (SELECT"
+            + " __pgt_row_id, count(*)::int AS n FROM "
+            + target
+            + " WHERE __pgt_row_id IN (SELECT __pgt_rid FROM dd) GROUP BY 1), ops AS (SELECT"
+            + " dd.*, g.g AS __pgt_dup FROM dd LEFT JOIN cur ON cur.__pgt_row_id = dd.__pgt_rid"
+            + " CROSS JOIN LATERAL generate_series(CASE WHEN dd.__pgt_w > 0 THEN"
+            + " coalesce(cur.n, 0) + 1 ELSE coalesce(cur.n, 0) + dd.__pgt_w + 1 END, CASE WHEN"
+            + " dd.__pgt_w > 0 THEN coalesce(cur.n, 0) + dd.__pgt_w ELSE coalesce(cur.n, 0)"
+            + " END) AS g(g)) MERGE INTO "
+            + target
+            + " t USING ops s ON t.__pgt_row_id = s.__pgt_rid AND t.__pgt_dup = s.__pgt_dup"
+            + " WHEN MATCHED AND s.__pgt_w < 0 THEN DELETE WHEN NOT MATCHED AND s.__pgt_w > 0"
+            + " THEN INSERT ("
+            + colList
+            + (n == 0 ? "" : ", ")
+            + "__pgt_row_id, __pgt_dup) VALUES ("
+            + joined(n, i -> "s.__pgt_c" + (i + 1))
+            + (n == 0 ? "" : ", ")
+            + "s.__pgt_rid, s.__pgt_dup)";
+    String deltaTable =
+        "CREATE TEMP TABLE IF NOT EXISTS __pgt_delta_"
+            + id
+            + " ("
+            + source.columns().stream()
+                .map(c -> quoteIdent(c.name()) + " " + c.type())
+                .collect(Collectors.joining(", "))
+            + ", __pgt_w int NOT NULL) ON COMMIT DELETE ROWS";
+    List<String> cols = new ArrayList<>();
+    source.columns().forEach(c -> cols.add(c.name()));
+    return new RefreshSql(
+        Strategy.MULTISET, create, full, deltaTable, "COPY " + delta + " FROM STDIN", merge, cols);
+  }
+
+  private static String joined(int n, IntFunction<String> f) {
+    return IntStream.range(0, n).mapToObj(f).collect(Collectors.joining(", "));
+  }
+}

@@ -1,0 +1,19 @@
+package dev.trickle.dvm;
+
+import dev.trickle.model.TableRef;
+import java.util.List;
+
+/**
+ * A scan/filter/project query over one table, taken apart for delta SQL generation.
+ *
+ * @param source the table read
+ * @param alias the name the query uses for the table (its alias, else its bare name)
+ * @param items the select-list expressions as SQL, stars expanded, in output order
+ * @param where the WHERE condition as SQL, or null
+ */
+public record ScanShape(TableRef source, String alias, List<String> items, String where) {
+  /** Copies the list. */
+  public ScanShape {
+    items = List.copyOf(items);
+  }
+}

@@ -1,0 +1,86 @@
+package dev.trickle.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The metrics Trickle publishes. Names follow Prometheus conventions after Micrometer's
+ * conversion (dots become underscores, timers gain {@code _seconds}, counters {@code _total});
+ * the seed's histogram keeps its exact name {@code pg_trickle_commit_to_visible_ms}.
+ */
+public final class Metrics {
+  /** Histogram of source commit to stream-table visibility, in milliseconds. */
+  public static final String COMMIT_TO_VISIBLE = "pg_trickle_commit_to_visible_ms";
+
+  private static final double[] LATENCY_BUCKETS_MS = {
+    1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000
+  };
+
+  private final PrometheusMeterRegistry registry;
+  private final Map<String, DistributionSummary> latency = new ConcurrentHashMap<>();
+
+  /** Creates a registry. */
+  public Metrics() {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  /** The underlying registry. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /**
+   * Records that a source transaction became visible in a stream table.
+   *
+   * @param streamTable the stream table
+   * @param millis milliseconds from the source commit to the refresh commit
+   */
+  public void commitToVisible(String streamTable, double millis) {
+    latency
+        .computeIfAbsent(
+            streamTable,
+            st ->
+                DistributionSummary.builder(COMMIT_TO_VISIBLE)
+                    .description("Time from a source transaction's commit to the commit of the refresh that made it visible")
+                    .tag("stream_table", st)
+                    .serviceLevelObjectives(LATENCY_BUCKETS_MS)
+                    .register(registry))
+        .record(Math.max(0, millis));
+  }
+
+  /** Records a finished refresh. */
+  public void refresh(String streamTable, String mode, String status, Duration took, long rows) {
+    Timer.builder("pg_trickle.refresh.duration")
+        .description("Duration of stream table refreshes")
+        .tag("stream_table", streamTable)
+        .tag("mode", mode)
+        .tag("status", status)
+        .register(registry)
+        .record(took);
+    Counter.builder("pg_trickle.refresh.rows")
+        .description("Rows changed in stream tables by refreshes")
+        .tag("stream_table", streamTable)
+        .tag("mode", mode)
+        .register(registry)
+        .increment(rows);
+  }
+
+  /** Registers a gauge read on every scrape. */
+  public void gauge(String name, String description, Supplier<Number> value) {
+    Gauge.builder(name, value).description(description).register(registry);
+  }
+}

@@ -1,0 +1,70 @@
+package dev.trickle.refresh;
+
+import io.netty.buffer.Unpooled;
+import io.r2dbc.postgresql.api.PostgresqlConnection;
+import io.r2dbc.postgresql.api.PostgresqlStatement;
+import io.r2dbc.spi.IsolationLevel;
+import java.nio.charset.StandardCharsets;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A thin blocking facade over one R2DBC connection, used from refresh worker threads (never from
+ * a non-blocking thread). Values are always bound, never spliced into SQL.
+ */
+final class R2dbcSession implements AutoCloseable {
+  private final PostgresqlConnection conn;
+
+  R2dbcSession(PostgresqlConnection conn) {
+    this.conn = conn;
+  }
+
+  void begin() {
+    conn.beginTransaction(IsolationLevel.REPEATABLE_READ).block();
+  }
+
+  void commit() {
+    conn.commitTransaction().block();
+  }
+
+  void rollback() {
+    conn.rollbackTransaction().onErrorResume(e -> Mono.empty()).block();
+  }
+
+  long execute(String sql, Object... binds) {
+    PostgresqlStatement st = conn.createStatement(sql);
+    for (int i = 0; i < binds.length; i++) {
+      if (binds[i] == null) {
+        st.bindNull(i, String.class);
+      } else {
+        st.bind(i, binds[i]);
+      }
+    }
+    Long n = Flux.from(st.execute()).flatMap(r -> r.getRowsUpdated()).reduce(0L, Long::sum).block();
+    return n == null ? 0 : n;
+  }
+
+  String queryString(String sql) {
+    return Flux.from(conn.createStatement(sql).execute())
+        .flatMap(r -> r.map((row, meta) -> String.valueOf(row.get(0, String.class))))
+        .blockFirst();
+  }
+
+  long copyIn(String sql, String payload) {
+    Long n =
+        conn.copyIn(
+                sql, Mono.just(Unpooled.wrappedBuffer(payload.getBytes(StandardCharsets.UTF_8))))
+            .block();
+    return n == null ? 0 : n;
+  }
+
+  boolean isValid() {
+    Boolean ok = Mono.from(conn.validate(io.r2dbc.spi.ValidationDepth.REMOTE)).block();
+    return ok != null && ok;
+  }
+
+  @Override
+  public void close() {
+    conn.close().onErrorResume(e -> Mono.empty()).block();
+  }
+}

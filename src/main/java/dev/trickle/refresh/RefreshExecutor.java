@@ -1,0 +1,209 @@
+package dev.trickle.refresh;
+
+import dev.trickle.cdc.ChangeStore;
+import dev.trickle.cdc.FenceRegistry;
+import dev.trickle.cdc.WalTransaction;
+import dev.trickle.dvm.RefreshSql;
+import dev.trickle.model.PgSnapshot;
+import dev.trickle.model.TableRef;
+import dev.trickle.observe.Metrics;
+import io.r2dbc.postgresql.api.PostgresqlConnection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * Runs refreshes (DESIGN-BRIEF §2). One refresh is one REPEATABLE READ transaction: take the
+ * snapshot, commit a fence and wait for it to come back through the replication stream, take the
+ * received transactions visible in the snapshot as the delta, ship it by COPY into a temp table,
+ * MERGE it (or recompute), store the snapshot as the new frontier and write the history row, then
+ * commit. Only after the commit does the change store release the transactions, which lets the
+ * slot be confirmed past them.
+ */
+public final class RefreshExecutor implements AutoCloseable {
+  private final Supplier<PostgresqlConnection> connect;
+  private final ChangeStore store;
+  private final FenceRegistry fences;
+  private final FenceEmitter fenceEmitter;
+  private final Metrics metrics;
+  private final Duration fenceTimeout;
+  private final int workMemMb;
+  private final double maxChangeRatio;
+  private final BlockingQueue<R2dbcSession> idle = new LinkedBlockingQueue<>();
+
+  /**
+   * Creates the executor.
+   *
+   * @param connect opens an R2DBC connection
+   * @param store the change store
+   * @param fences fence registry fed by the replication reader
+   * @param fenceEmitter writes fences
+   * @param metrics metrics
+   * @param fenceTimeout how long to wait for a fence
+   * @param workMemMb work_mem of refresh transactions
+   * @param maxChangeRatio AUTO threshold
+   */
+  public RefreshExecutor(
+      Supplier<PostgresqlConnection> connect,
+      ChangeStore store,
+      FenceRegistry fences,
+      FenceEmitter fenceEmitter,
+      Metrics metrics,
+      Duration fenceTimeout,
+      int workMemMb,
+      double maxChangeRatio) {
+    this.connect = connect;
+    this.store = store;
+    this.fences = fences;
+    this.fenceEmitter = fenceEmitter;
+    this.metrics = metrics;
+    this.fenceTimeout = fenceTimeout;
+    this.workMemMb = workMemMb;
+    this.maxChangeRatio = maxChangeRatio;
+  }
+
+  /**
+   * Refreshes one stream table.
+   *
+   * @param st the stream table
+   * @param forcedFullReason non-null to recompute regardless of mode (initial fill, re-snapshot)
+   * @return what happened
+   * @throws Exception when the refresh failed; nothing was committed then
+   */
+  public RefreshOutcome refresh(StreamTable st, String forcedFullReason) throws Exception {
+    Instant started = Instant.now();
+    R2dbcSession session = borrow();
+    boolean ok = false;
+    try {
+      RefreshOutcome outcome = run(session, st, forcedFullReason, started);
+      ok = true;
+      return outcome;
+    } finally {
+      if (ok) {
+        idle.offer(session);
+      } else {
+        session.rollback();
+        if (session.isValid()) {
+          idle.offer(session);
+        } else {
+          session.close();
+        }
+      }
+    }
+  }
+
+  private RefreshOutcome run(
+      R2dbcSession s, StreamTable st, String forcedFullReason, Instant started) throws Exception {
+    s.begin();
+    s.execute("SET LOCAL work_mem = '" + workMemMb + "MB'");
+    PgSnapshot snapshot = PgSnapshot.parse(s.queryString("SELECT pg_current_snapshot()::text"));
+    List<WalTransaction> delta = List.of();
+    ModePolicy.Decision decision;
+    if (forcedFullReason != null) {
+      decision = new ModePolicy.Decision(ModePolicy.Applied.FULL, forcedFullReason);
+    } else {
+      awaitFence();
+      delta = store.deltaFor(st.id(), snapshot);
+      if (delta.isEmpty()) {
+        s.rollback();
+        return new RefreshOutcome(false, ModePolicy.Applied.DIFFERENTIAL, "no_changes", 0, 0, 0, 0);
+      }
+      boolean truncated = delta.stream().anyMatch(tx -> st.sources().stream().anyMatch(t -> tx.truncated().contains(t)));
+      long changes = 0;
+      for (WalTransaction tx : delta) {
+        for (TableRef t : st.sources()) {
+          changes += tx.changeCount(t);
+        }
+      }
+      decision =
+          ModePolicy.decide(
+              st.mode(), st.sql().strategy(), truncated, changes, st.sourceRows(), maxChangeRatio);
+    }
+    RefreshSql sql = st.sql();
+    long deltaRows = 0;
+    long affected = 0;
+    if (decision.mode() == ModePolicy.Applied.FULL) {
+      for (String stmt : sql.fullRefresh()) {
+        affected += s.execute(stmt);
+      }
+    } else {
+      DeltaEncoder.Encoded encoded =
+          DeltaEncoder.encode(sql.strategy(), st.sources().get(0), sql.deltaColumns(), delta);
+      deltaRows = encoded.rows();
+      s.execute(sql.deltaTable());
+      s.copyIn(sql.copyIn(), encoded.copyText());
+      affected = s.execute(sql.applyDelta());
+    }
+    s.execute(
+        "UPDATE pgtrickle.pgt_stream_tables SET frontier = $1, status = 'ACTIVE', last_refresh_at"
+            + " = now(), last_error = NULL, consecutive_errors = 0, updated_at = now() WHERE"
+            + " pgt_id = $2",
+        snapshot.toString(),
+        st.id());
+    s.execute(
+        "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, stream_table, started_at, mode,"
+            + " status, delta_rows, source_txns, rows_affected, reason_code, frontier) VALUES ($1,"
+            + " $2, $3, $4, 'SUCCESS', $5, $6, $7, $8, $9)",
+        st.id(),
+        st.name().toString(),
+        started.atOffset(java.time.ZoneOffset.UTC),
+        decision.mode().name(),
+        deltaRows,
+        delta.size(),
+        affected,
+        decision.reasonCode(),
+        snapshot.toString());
+    s.commit();
+    Instant visible = Instant.now();
+    for (WalTransaction tx : store.complete(st.id(), snapshot)) {
+      metrics.commitToVisible(
+          st.name().toString(), Duration.between(tx.commitTime(), visible).toNanos() / 1e6);
+    }
+    Duration took = Duration.between(started, visible);
+    metrics.refresh(st.name().toString(), decision.mode().name(), "success", took, affected);
+    return new RefreshOutcome(
+        true,
+        decision.mode(),
+        decision.reasonCode(),
+        deltaRows,
+        delta.size(),
+        affected,
+        took.toMillis());
+  }
+
+  private void awaitFence() throws Exception {
+    String id = UUID.randomUUID().toString();
+    var arrived = fences.expect(id);
+    try {
+      fenceEmitter.emit(id);
+      arrived.get(fenceTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "fence did not come back through the replication stream within "
+              + fenceTimeout.toMillis()
+              + " ms (is the replication connection streaming?)",
+          e);
+    } finally {
+      fences.cancel(id);
+    }
+  }
+
+  private R2dbcSession borrow() {
+    R2dbcSession s = idle.poll();
+    return s != null ? s : new R2dbcSession(connect.get());
+  }
+
+  @Override
+  public void close() {
+    R2dbcSession s;
+    while ((s = idle.poll()) != null) {
+      s.close();
+    }
+  }
+}

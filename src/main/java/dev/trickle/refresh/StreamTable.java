@@ -1,0 +1,36 @@
+package dev.trickle.refresh;
+
+import dev.trickle.config.RefreshMode;
+import dev.trickle.dvm.RefreshSql;
+import dev.trickle.model.TableRef;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A stream table as the running service knows it.
+ *
+ * @param id catalog id
+ * @param name the stream table
+ * @param query the defining query
+ * @param mode configured refresh mode
+ * @param preset preset name or null
+ * @param schedule refresh schedule
+ * @param sources the tables it reads
+ * @param sourceRows estimated rows of its (single) source, -1 when unknown
+ * @param sql its generated SQL
+ */
+public record StreamTable(
+    long id,
+    TableRef name,
+    String query,
+    RefreshMode mode,
+    String preset,
+    Duration schedule,
+    List<TableRef> sources,
+    long sourceRows,
+    RefreshSql sql) {
+  /** Copies the list. */
+  public StreamTable {
+    sources = List.copyOf(sources);
+  }
+}
