@@ -22,7 +22,7 @@ public final class PgOutputDecoder {
    * order are not changed. Integers are always read big-endian (network order), whatever {@link
    * ByteBuffer#order()} says. The buffer may be direct, read-only or a slice; it need not have a
    * backing array. Bytes after the message (for example fields added by newer protocol versions)
-   * are left unread.
+   * are left unread. If decoding fails, the position is left where it was.
    *
    * <p>Layout: {@code Byte1 message type | body}, where the body depends on the type: {@code 'B'}
    * Begin, {@code 'C'} Commit, {@code 'O'} Origin, {@code 'R'} Relation, {@code 'Y'} Type, {@code
@@ -40,68 +40,53 @@ public final class PgOutputDecoder {
     if (!buf.hasRemaining()) {
       throw new IllegalArgumentException("Empty buffer: no pgoutput message type byte");
     }
-    ByteBuffer b = buf.order() == ByteOrder.BIG_ENDIAN ? buf : bigEndianView(buf);
+    boolean view = buf.order() != ByteOrder.BIG_ENDIAN;
+    ByteBuffer b = view ? buf.duplicate().order(ByteOrder.BIG_ENDIAN) : buf;
     int start = b.position();
     byte type = b.get();
     try {
       PgOutputMessage message = decodeBody(type, b, inStreamBlock);
-      if (b != buf) {
+      if (view) {
         buf.position(b.position());
       }
       return message;
     } catch (BufferUnderflowException e) {
-      IllegalArgumentException iae =
-          new IllegalArgumentException(
-              "Truncated pgoutput message of type "
-                  + Wire.describe(type)
-                  + ": "
-                  + (b.limit() - start)
-                  + " bytes are too few");
-      iae.initCause(e);
-      throw iae;
+      buf.position(start);
+      throw new IllegalArgumentException(
+          "Truncated pgoutput message of type "
+              + Wire.describe(type)
+              + ": "
+              + (b.limit() - start)
+              + " bytes are too few",
+          e);
+    } catch (IllegalArgumentException e) {
+      buf.position(start);
+      throw e;
     }
   }
 
   private static PgOutputMessage decodeBody(byte type, ByteBuffer b, boolean inStreamBlock) {
-    switch (type) {
-      case 'I':
-        return Insert.decode(b, inStreamBlock);
-      case 'U':
-        return Update.decode(b, inStreamBlock);
-      case 'D':
-        return Delete.decode(b, inStreamBlock);
-      case 'B':
-        return Begin.decode(b);
-      case 'C':
-        return Commit.decode(b);
-      case 'R':
-        return Relation.decode(b, inStreamBlock);
-      case 'Y':
-        return Type.decode(b, inStreamBlock);
-      case 'T':
-        return Truncate.decode(b, inStreamBlock);
-      case 'M':
-        return LogicalMessage.decode(b, inStreamBlock);
-      case 'O':
-        return Origin.decode(b);
-      case 'S':
-        return StreamStart.decode(b);
-      case 'E':
-        return StreamStop.INSTANCE;
-      case 'c':
-        return StreamCommit.decode(b);
-      case 'A':
-        return StreamAbort.decode(b);
-      default:
-        throw new IllegalArgumentException(
-            "Unknown pgoutput message type "
-                + Wire.describe(type)
-                + " at buffer position "
-                + (b.position() - 1));
-    }
-  }
-
-  private static ByteBuffer bigEndianView(ByteBuffer buf) {
-    return buf.duplicate().order(ByteOrder.BIG_ENDIAN);
+    return switch (type) {
+      case 'I' -> Insert.decode(b, inStreamBlock);
+      case 'U' -> Update.decode(b, inStreamBlock);
+      case 'D' -> Delete.decode(b, inStreamBlock);
+      case 'B' -> Begin.decode(b);
+      case 'C' -> Commit.decode(b);
+      case 'R' -> Relation.decode(b, inStreamBlock);
+      case 'Y' -> Type.decode(b, inStreamBlock);
+      case 'T' -> Truncate.decode(b, inStreamBlock);
+      case 'M' -> LogicalMessage.decode(b, inStreamBlock);
+      case 'O' -> Origin.decode(b);
+      case 'S' -> StreamStart.decode(b);
+      case 'E' -> StreamStop.INSTANCE;
+      case 'c' -> StreamCommit.decode(b);
+      case 'A' -> StreamAbort.decode(b);
+      default ->
+          throw new IllegalArgumentException(
+              "Unknown pgoutput message type "
+                  + Wire.describe(type)
+                  + " at buffer position "
+                  + (b.position() - 1));
+    };
   }
 }

@@ -71,23 +71,17 @@ public final class TupleData {
       byte kind = buf.get();
       kinds[i] = kind;
       switch (kind) {
-        case 't':
-          values[i] = Wire.readUtf8(buf, Wire.readLength(buf, "text value"));
-          break;
-        case 'n':
-        case 'u':
-          break;
-        case 'b':
-          values[i] = Wire.readBytes(buf, Wire.readLength(buf, "binary value"));
-          break;
-        default:
-          throw new IllegalArgumentException(
-              "Unknown tuple column kind "
-                  + Wire.describe(kind)
-                  + " for column "
-                  + i
-                  + " at buffer position "
-                  + (buf.position() - 1));
+        case 't' -> values[i] = Wire.readUtf8(buf, Wire.readLength(buf, "text value"));
+        case 'n', 'u' -> {}
+        case 'b' -> values[i] = Wire.readBytes(buf, Wire.readLength(buf, "binary value"));
+        default ->
+            throw new IllegalArgumentException(
+                "Unknown tuple column kind "
+                    + Wire.describe(kind)
+                    + " for column "
+                    + i
+                    + " at buffer position "
+                    + (buf.position() - 1));
       }
     }
     return new TupleData(kinds, values);
@@ -191,11 +185,9 @@ public final class TupleData {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof TupleData)) {
-      return false;
-    }
-    TupleData other = (TupleData) o;
-    return Arrays.equals(kinds, other.kinds) && Arrays.deepEquals(values, other.values);
+    return o instanceof TupleData other
+        && Arrays.equals(kinds, other.kinds)
+        && Arrays.deepEquals(values, other.values);
   }
 
   @Override
