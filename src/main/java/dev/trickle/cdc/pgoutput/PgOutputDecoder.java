@@ -44,12 +44,9 @@ public final class PgOutputDecoder {
     ByteBuffer b = view ? buf.duplicate().order(ByteOrder.BIG_ENDIAN) : buf;
     int start = b.position();
     byte type = b.get();
+    PgOutputMessage message;
     try {
-      PgOutputMessage message = decodeBody(type, b, inStreamBlock);
-      if (view) {
-        buf.position(b.position());
-      }
-      return message;
+      message = decodeBody(type, b, inStreamBlock);
     } catch (BufferUnderflowException e) {
       buf.position(start);
       throw new IllegalArgumentException(
@@ -61,10 +58,21 @@ public final class PgOutputDecoder {
           e);
     } catch (IllegalArgumentException e) {
       buf.position(start);
-      throw e;
+      throw new IllegalArgumentException(
+          "Malformed pgoutput message of type " + Wire.describe(type) + ": " + e.getMessage(), e);
     }
+    if (message == null) {
+      buf.position(start);
+      throw new IllegalArgumentException(
+          "Unknown pgoutput message type " + Wire.describe(type) + " at buffer position " + start);
+    }
+    if (view) {
+      buf.position(b.position());
+    }
+    return message;
   }
 
+  /** Decodes the body after the type byte; returns null for an unknown type. */
   private static PgOutputMessage decodeBody(byte type, ByteBuffer b, boolean inStreamBlock) {
     return switch (type) {
       case 'I' -> Insert.decode(b, inStreamBlock);
@@ -81,12 +89,7 @@ public final class PgOutputDecoder {
       case 'E' -> StreamStop.INSTANCE;
       case 'c' -> StreamCommit.decode(b);
       case 'A' -> StreamAbort.decode(b);
-      default ->
-          throw new IllegalArgumentException(
-              "Unknown pgoutput message type "
-                  + Wire.describe(type)
-                  + " at buffer position "
-                  + (b.position() - 1));
+      default -> null;
     };
   }
 }
