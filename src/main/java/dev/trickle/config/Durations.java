@@ -1,6 +1,7 @@
 package dev.trickle.config;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -79,7 +80,7 @@ public final class Durations {
    * @throws IllegalArgumentException if the duration is negative or not whole milliseconds
    */
   public static String format(Duration duration) {
-    if (duration.isNegative() || duration.getNano() % 1_000_000 != 0) {
+    if (duration.isNegative() || !duration.truncatedTo(ChronoUnit.MILLIS).equals(duration)) {
       throw new IllegalArgumentException(
           "cannot format " + duration + " (need zero or more whole milliseconds)");
     }
