@@ -2,6 +2,7 @@ package dev.trickle.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -90,6 +91,17 @@ class PgDatabaseIT {
       assertThat(session.isValid(5)).isFalse();
     }
     assertThatThrownBy(other::name).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void sharedServerKeepsCommittedDataAcrossRestarts() throws SQLException {
+    assumeTrue(db.server().canRestart(), "only a local cluster can be restarted");
+    db.execute("CREATE TABLE r (id int PRIMARY KEY)", "INSERT INTO r VALUES (1)");
+    db.server().restart();
+    assertThat(db.queryLong("SELECT count(*) FROM r")).isEqualTo(1);
+    db.execute("INSERT INTO r VALUES (2)");
+    db.server().crashRestart();
+    assertThat(db.queryLong("SELECT count(*) FROM r")).isEqualTo(2);
   }
 
   @Nested
