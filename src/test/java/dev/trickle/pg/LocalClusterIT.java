@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -12,6 +13,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LocalClusterIT {
 
@@ -89,6 +91,23 @@ class LocalClusterIT {
       assertThat(values(url)).containsExactly("a", "b");
     }
     assertThat(Files.exists(dataDir)).as("data dir deleted on close").isFalse();
+  }
+
+  @Test
+  void embeddedExtractionKeepsSymlinksAndExecutableBitsAndIsReused(@TempDir Path cache)
+      throws Exception {
+    PostgresBinaries bin = PostgresBinaries.embedded(cache);
+    assertThat(bin.binDir()).isEqualTo(cache.resolve("17.5.0").resolve("bin"));
+    assertThat(bin.program("pg_ctl")).isExecutable();
+    Path libpq = bin.libDir().resolve("libpq.so");
+    assertThat(Files.isSymbolicLink(libpq)).isTrue();
+    assertThat(libpq.toRealPath()).exists();
+    FileTime extracted = Files.getLastModifiedTime(bin.binDir());
+    assertThat(PostgresBinaries.embedded(cache)).isEqualTo(bin);
+    assertThat(Files.getLastModifiedTime(bin.binDir())).isEqualTo(extracted);
+    try (var entries = Files.list(cache)) {
+      assertThat(entries.map(p -> p.getFileName().toString())).containsExactly("17.5.0");
+    }
   }
 
   @Test
