@@ -1,0 +1,33 @@
+package dev.trickle.cdc.pgoutput;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Stream Commit ({@code 'c'}, protocol version 2+): commit of a streamed transaction. Sent outside
+ * any stream block.
+ *
+ * @param xid the id of the committed transaction
+ * @param flags flags; currently unused by PostgreSQL (always 0)
+ * @param commitLsn the LSN of the commit
+ * @param endLsn the end LSN of the transaction
+ * @param commitTimeMicros commit timestamp, microseconds since 2000-01-01 00:00:00 UTC as sent
+ */
+public record StreamCommit(int xid, byte flags, long commitLsn, long endLsn, long commitTimeMicros)
+    implements PgOutputMessage {
+
+  /**
+   * Decodes the body after the type byte.
+   *
+   * <pre>
+   * Int32 xid | Int8 flags | Int64 commit LSN | Int64 end LSN | Int64 commit timestamp
+   * </pre>
+   */
+  static StreamCommit decode(ByteBuffer buf) {
+    int xid = buf.getInt();
+    byte flags = buf.get();
+    long commitLsn = buf.getLong();
+    long endLsn = buf.getLong();
+    long commitTime = buf.getLong();
+    return new StreamCommit(xid, flags, commitLsn, endLsn, commitTime);
+  }
+}

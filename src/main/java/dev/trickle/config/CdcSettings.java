@@ -1,0 +1,123 @@
+package dev.trickle.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of category {@code cdc}.
+ *
+ * @param setReplicaIdentityFull set REPLICA IDENTITY FULL on source tables that need old rows
+ * @param statusInterval how often the replication connection reports its position
+ * @param bufferMaxMb megabytes of decoded changes held before reading pauses
+ * @param reconnectBackoffMax upper bound of the reconnect backoff
+ * @param fenceTimeout how long a refresh waits for its fence message
+ */
+public record CdcSettings(
+    boolean setReplicaIdentityFull,
+    Duration statusInterval,
+    int bufferMaxMb,
+    Duration reconnectBackoffMax,
+    Duration fenceTimeout) {
+
+  /** The category name. */
+  public static final String CATEGORY = "cdc";
+
+  /** {@code pg_trickle.set_replica_identity_full}. */
+  public static final Setting<Boolean> SET_REPLICA_IDENTITY_FULL =
+      Setting.of(
+          CATEGORY,
+          "set_replica_identity_full",
+          Boolean.class,
+          true,
+          "",
+          "set REPLICA IDENTITY FULL on source tables that need old row images",
+          Validator.any("true or false"));
+
+  /** {@code pg_trickle.status_interval}. */
+  public static final Setting<Duration> STATUS_INTERVAL =
+      Setting.of(
+          CATEGORY,
+          "status_interval",
+          Duration.class,
+          Duration.ofSeconds(10),
+          "duration",
+          "how often the replication connection reports its position to the server",
+          Validator.positive());
+
+  /** {@code pg_trickle.buffer_max_mb}. */
+  public static final Setting<Integer> BUFFER_MAX_MB =
+      Setting.of(
+          CATEGORY,
+          "buffer_max_mb",
+          Integer.class,
+          256,
+          "MB",
+          "bytes of decoded changes held in memory across all source tables before reading from"
+              + " the replication socket pauses",
+          Validator.range(1, 65536));
+
+  /** {@code pg_trickle.reconnect_backoff_max}. */
+  public static final Setting<Duration> RECONNECT_BACKOFF_MAX =
+      Setting.of(
+          CATEGORY,
+          "reconnect_backoff_max",
+          Duration.class,
+          Duration.ofSeconds(30),
+          "duration",
+          "upper bound of the exponential backoff between replication reconnect attempts",
+          Validator.positive());
+
+  /** {@code pg_trickle.fence_timeout}. */
+  public static final Setting<Duration> FENCE_TIMEOUT =
+      Setting.of(
+          CATEGORY,
+          "fence_timeout",
+          Duration.class,
+          Duration.ofSeconds(30),
+          "duration",
+          "how long a refresh waits for its fence message to come back through the replication"
+              + " stream",
+          Validator.positive());
+
+  /** Checks every value against its setting. */
+  public CdcSettings {
+    STATUS_INTERVAL.requireAllowed(statusInterval);
+    BUFFER_MAX_MB.requireAllowed(bufferMaxMb);
+    RECONNECT_BACKOFF_MAX.requireAllowed(reconnectBackoffMax);
+    FENCE_TIMEOUT.requireAllowed(fenceTimeout);
+  }
+
+  /** Returns the definitions of this category, in documentation order. */
+  public static List<Setting<?>> definitions() {
+    return List.of(
+        SET_REPLICA_IDENTITY_FULL,
+        STATUS_INTERVAL,
+        BUFFER_MAX_MB,
+        RECONNECT_BACKOFF_MAX,
+        FENCE_TIMEOUT);
+  }
+
+  /** Returns the defaults. */
+  public static CdcSettings defaults() {
+    return from(SettingValues.empty());
+  }
+
+  static CdcSettings from(SettingValues v) {
+    return new CdcSettings(
+        v.get(SET_REPLICA_IDENTITY_FULL),
+        v.get(STATUS_INTERVAL),
+        v.get(BUFFER_MAX_MB),
+        v.get(RECONNECT_BACKOFF_MAX),
+        v.get(FENCE_TIMEOUT));
+  }
+
+  Map<Setting<?>, Object> toMap() {
+    return Map.of(
+        SET_REPLICA_IDENTITY_FULL, setReplicaIdentityFull,
+        STATUS_INTERVAL, statusInterval,
+        BUFFER_MAX_MB, bufferMaxMb,
+        RECONNECT_BACKOFF_MAX, reconnectBackoffMax,
+        FENCE_TIMEOUT, fenceTimeout);
+  }
+}

@@ -1,0 +1,82 @@
+package dev.trickle.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of category {@code scheduler}.
+ *
+ * @param maxWorkers refresh workers that may run at once
+ * @param defaultSchedule schedule of a stream table that sets none
+ * @param maxConsecutiveErrors consecutive failed refreshes before a stream table is marked ERROR
+ */
+public record SchedulerSettings(
+    int maxWorkers, Duration defaultSchedule, int maxConsecutiveErrors) {
+
+  /** The category name. */
+  public static final String CATEGORY = "scheduler";
+
+  /** {@code pg_trickle.max_workers}. */
+  public static final Setting<Integer> MAX_WORKERS =
+      Setting.of(
+          CATEGORY,
+          "max_workers",
+          Integer.class,
+          4,
+          "workers",
+          "refresh workers that may run at once",
+          Validator.range(1, 64));
+
+  /** {@code pg_trickle.default_schedule}. */
+  public static final Setting<Duration> DEFAULT_SCHEDULE =
+      Setting.of(
+          CATEGORY,
+          "default_schedule",
+          Duration.class,
+          Duration.ofSeconds(1),
+          "duration",
+          "schedule of a stream table that sets none",
+          Validator.positive());
+
+  /** {@code pg_trickle.max_consecutive_errors}. */
+  public static final Setting<Integer> MAX_CONSECUTIVE_ERRORS =
+      Setting.of(
+          CATEGORY,
+          "max_consecutive_errors",
+          Integer.class,
+          3,
+          "refreshes",
+          "consecutive failed refreshes after which a stream table is marked ERROR and retried"
+              + " only on its schedule with backoff",
+          Validator.range(1, 1000));
+
+  /** Checks every value against its setting. */
+  public SchedulerSettings {
+    MAX_WORKERS.requireAllowed(maxWorkers);
+    DEFAULT_SCHEDULE.requireAllowed(defaultSchedule);
+    MAX_CONSECUTIVE_ERRORS.requireAllowed(maxConsecutiveErrors);
+  }
+
+  /** Returns the definitions of this category, in documentation order. */
+  public static List<Setting<?>> definitions() {
+    return List.of(MAX_WORKERS, DEFAULT_SCHEDULE, MAX_CONSECUTIVE_ERRORS);
+  }
+
+  /** Returns the defaults. */
+  public static SchedulerSettings defaults() {
+    return from(SettingValues.empty());
+  }
+
+  static SchedulerSettings from(SettingValues v) {
+    return new SchedulerSettings(
+        v.get(MAX_WORKERS), v.get(DEFAULT_SCHEDULE), v.get(MAX_CONSECUTIVE_ERRORS));
+  }
+
+  Map<Setting<?>, Object> toMap() {
+    return Map.of(
+        MAX_WORKERS, maxWorkers,
+        DEFAULT_SCHEDULE, defaultSchedule,
+        MAX_CONSECUTIVE_ERRORS, maxConsecutiveErrors);
+  }
+}
