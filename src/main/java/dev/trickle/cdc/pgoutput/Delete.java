@@ -6,7 +6,10 @@ import java.util.Objects;
 /**
  * Delete ({@code 'D'}): a removed row.
  *
- * @param xid the streamed transaction's id inside a streamed block, 0 otherwise
+ * @param xid inside a streamed block, the id of the transaction that made the change: the streamed
+ *     transaction's xid or, for changes made in a subtransaction (after a SAVEPOINT), that
+ *     subtransaction's own xid, so it may differ from the {@link StreamStart#xid()}; 0 outside a
+ *     streamed block
  * @param relationId the OID of the relation
  * @param oldTuple the old key ({@code oldKind 'K'}, non-key columns are {@link TupleData#NULL}) or
  *     the full old row ({@code oldKind 'O'}, replica identity FULL)

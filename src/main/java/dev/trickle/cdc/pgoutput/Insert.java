@@ -6,7 +6,10 @@ import java.util.Objects;
 /**
  * Insert ({@code 'I'}): a new row.
  *
- * @param xid the streamed transaction's id inside a streamed block, 0 otherwise
+ * @param xid inside a streamed block, the id of the transaction that made the change: the streamed
+ *     transaction's xid or, for changes made in a subtransaction (after a SAVEPOINT), that
+ *     subtransaction's own xid, so it may differ from the {@link StreamStart#xid()}; 0 outside a
+ *     streamed block
  * @param relationId the OID of the relation (as described by an earlier {@link Relation})
  * @param newTuple the inserted row
  */

@@ -12,7 +12,10 @@ import java.util.Objects;
  * <p>The content array is copied on construction and by the accessor, so instances are immutable;
  * {@link #equals}, {@link #hashCode} and {@link #toString} use the array's contents.
  *
- * @param xid the streamed transaction's id inside a streamed block, 0 otherwise
+ * @param xid inside a streamed block, the id of the transaction that made the change: the streamed
+ *     transaction's xid or, for changes made in a subtransaction (after a SAVEPOINT), that
+ *     subtransaction's own xid, so it may differ from the {@link StreamStart#xid()}; 0 outside a
+ *     streamed block
  * @param transactional true if the message was emitted as part of a transaction (flags bit 1)
  * @param lsn the LSN of the message
  * @param prefix the message prefix

@@ -7,7 +7,10 @@ import java.util.List;
 /**
  * Truncate ({@code 'T'}): one TRUNCATE statement affecting one or more relations.
  *
- * @param xid the streamed transaction's id inside a streamed block, 0 otherwise
+ * @param xid inside a streamed block, the id of the transaction that made the change: the streamed
+ *     transaction's xid or, for changes made in a subtransaction (after a SAVEPOINT), that
+ *     subtransaction's own xid, so it may differ from the {@link StreamStart#xid()}; 0 outside a
+ *     streamed block
  * @param options option bits: 1 = {@code CASCADE}, 2 = {@code RESTART IDENTITY}
  * @param relationIds the OIDs of the truncated relations (immutable)
  */

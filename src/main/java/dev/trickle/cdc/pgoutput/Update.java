@@ -11,7 +11,10 @@ import java.util.Objects;
  * the full old row (replica identity FULL). When it is absent, {@code oldTuple} is {@code null} and
  * {@code oldKind} is {@code '\0'}.
  *
- * @param xid the streamed transaction's id inside a streamed block, 0 otherwise
+ * @param xid inside a streamed block, the id of the transaction that made the change: the streamed
+ *     transaction's xid or, for changes made in a subtransaction (after a SAVEPOINT), that
+ *     subtransaction's own xid, so it may differ from the {@link StreamStart#xid()}; 0 outside a
+ *     streamed block
  * @param relationId the OID of the relation
  * @param oldTuple the old key or old row, or {@code null} when not sent
  * @param oldKind {@code 'K'}, {@code 'O'} or {@code '\0'} when {@code oldTuple} is null
