@@ -1,6 +1,8 @@
 package dev.trickle;
 
-/** Entry point. */
+import dev.trickle.api.cli.TrickleCli;
+
+/** Entry point: runs the command line and exits with its code. */
 public final class Main {
   private Main() {}
 
@@ -10,6 +12,9 @@ public final class Main {
    * @param args command-line arguments
    */
   public static void main(String[] args) {
-    System.out.println("trickle");
+    int code = TrickleCli.execute(args);
+    if (code != 0 || !(args.length > 0 && args[0].equals("run"))) {
+      System.exit(code);
+    }
   }
 }

@@ -24,7 +24,8 @@ public final class CatalogStore {
 
   /** Every registered stream table of a slot. */
   public static List<StreamTableRow> list(Connection conn, String slot) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement(SELECT + " WHERE slot_name = ? ORDER BY pgt_id")) {
+    try (PreparedStatement ps =
+        conn.prepareStatement(SELECT + " WHERE slot_name = ? ORDER BY pgt_id")) {
       ps.setString(1, slot);
       return read(ps);
     }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates and migrates the {@code pgtrickle} schema from the numbered scripts in {@code
- * db/migration}. Each script runs once, in its own transaction, under an advisory lock so that
- * two services starting together do not race.
+ * db/migration}. Each script runs once, in its own transaction, under an advisory lock so that two
+ * services starting together do not race.
  */
 public final class Migrations {
   private static final Logger log = LoggerFactory.getLogger(Migrations.class);
@@ -63,7 +63,8 @@ public final class Migrations {
     st.execute(
         "CREATE TABLE IF NOT EXISTS pgtrickle.schema_version (version int PRIMARY KEY, script"
             + " text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-    try (ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0) FROM pgtrickle.schema_version")) {
+    try (ResultSet rs =
+        st.executeQuery("SELECT coalesce(max(version), 0) FROM pgtrickle.schema_version")) {
       rs.next();
       return rs.getInt(1);
     }

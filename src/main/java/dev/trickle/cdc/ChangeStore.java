@@ -16,13 +16,13 @@ import java.util.TreeMap;
  * Holds the received transactions that some stream table has not yet absorbed, and derives from
  * them how far the replication slot may be confirmed (DESIGN-BRIEF §2).
  *
- * <p>A transaction is pending for a stream table when it touches one of the table's sources and
- * is not visible in the table's frontier. It leaves the store once every such stream table has
- * stored a frontier that includes it. The slot may be confirmed up to just before the oldest
- * transaction still pending; with nothing pending, up to the last position received.
+ * <p>A transaction is pending for a stream table when it touches one of the table's sources and is
+ * not visible in the table's frontier. It leaves the store once every such stream table has stored
+ * a frontier that includes it. The slot may be confirmed up to just before the oldest transaction
+ * still pending; with nothing pending, up to the last position received.
  *
- * <p>Pure and thread-safe (one monitor): the reader thread appends, refresh workers read deltas
- * and complete them.
+ * <p>Pure and thread-safe (one monitor): the reader thread appends, refresh workers read deltas and
+ * complete them.
  */
 public final class ChangeStore {
   private final Map<Long, Table> tables = new HashMap<>();
@@ -46,12 +46,10 @@ public final class ChangeStore {
   }
 
   private static final class Pending {
-    final WalTransaction tx;
     final Set<Long> waiting = new HashSet<>();
     final long bytes;
 
     Pending(WalTransaction tx) {
-      this.tx = tx;
       this.bytes = tx.estimatedBytes();
     }
   }
@@ -104,8 +102,8 @@ public final class ChangeStore {
   }
 
   /**
-   * Records a position received while no transaction was open (keepalive): with nothing pending
-   * the slot may be confirmed that far.
+   * Records a position received while no transaction was open (keepalive): with nothing pending the
+   * slot may be confirmed that far.
    */
   public synchronized void noteIdlePosition(Lsn position) {
     received = received.max(position);
@@ -181,8 +179,8 @@ public final class ChangeStore {
   }
 
   /**
-   * How far the slot may be confirmed: just before the oldest pending transaction's commit, or
-   * the last received position when nothing is pending.
+   * How far the slot may be confirmed: just before the oldest pending transaction's commit, or the
+   * last received position when nothing is pending.
    */
   public synchronized Lsn confirmable() {
     if (ledger.isEmpty()) {

@@ -5,10 +5,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Matches fence messages coming back through the replication stream with the refreshes waiting
- * for them. A fence is a transactional logical decoding message committed after a refresh took
- * its snapshot; once it is received, every transaction visible in that snapshot has been
- * received too (pgoutput delivers transactions in commit order).
+ * Matches fence messages coming back through the replication stream with the refreshes waiting for
+ * them. A fence is a transactional logical decoding message committed after a refresh took its
+ * snapshot; once it is received, every transaction visible in that snapshot has been received too
+ * (pgoutput delivers transactions in commit order).
  */
 public final class FenceRegistry {
   private final Map<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();

@@ -26,10 +26,10 @@ import reactor.util.retry.Retry;
 
 /**
  * The pgoutput replication connection (pgjdbc replication API) as a {@link Flux} of committed
- * transactions. One blocking reader thread per subscription reads the socket only while
- * downstream has demand and the in-memory buffers are under their byte budget; otherwise it
- * keeps the connection alive with status updates and lets the server hold the WAL. Errors end
- * the subscription; {@link #transactions()} resubscribes with exponential backoff.
+ * transactions. One blocking reader thread per subscription reads the socket only while downstream
+ * has demand and the in-memory buffers are under their byte budget; otherwise it keeps the
+ * connection alive with status updates and lets the server hold the WAL. Errors end the
+ * subscription; {@link #transactions()} resubscribes with exponential backoff.
  */
 public final class ReplicationSource {
   private static final Logger log = LoggerFactory.getLogger(ReplicationSource.class);
@@ -172,6 +172,12 @@ public final class ReplicationSource {
         }
         assembler.accept(PgOutputDecoder.decode(buf, false)).ifPresent(sink::next);
       }
+      Lsn last = confirm.get();
+      if (last.isAfter(sent)) {
+        stream.setFlushedLSN(LogSequenceNumber.valueOf(last.value()));
+        stream.setAppliedLSN(LogSequenceNumber.valueOf(last.value()));
+      }
+      stream.forceUpdateStatus();
       stream.close();
       sink.complete();
     } catch (InterruptedException e) {

@@ -12,10 +12,7 @@ import dev.trickle.cdc.pgoutput.TupleData;
  * @param newTuple the new row; null for deletes
  */
 public record RowChange(
-    Kind kind,
-    SourceRelation relation,
-    TupleData oldTuple,
-    TupleData newTuple) {
+    Kind kind, SourceRelation relation, TupleData oldTuple, TupleData newTuple) {
 
   /** The kind of change. */
   public enum Kind {

@@ -20,7 +20,6 @@ import dev.trickle.cdc.pgoutput.Update;
 import dev.trickle.model.Lsn;
 import dev.trickle.model.TableRef;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -44,14 +43,12 @@ public final class TransactionAssembler {
 
   private static final class Open {
     final int xid;
-    final Instant commitTime;
     final Map<TableRef, List<RowChange>> changes = new LinkedHashMap<>();
     final Set<TableRef> truncated = new HashSet<>();
     final List<String> fences = new ArrayList<>();
 
-    Open(int xid, Instant commitTime) {
+    Open(int xid) {
       this.xid = xid;
-      this.commitTime = commitTime;
     }
   }
 
@@ -70,7 +67,7 @@ public final class TransactionAssembler {
   public Optional<WalTransaction> accept(PgOutputMessage message) {
     if (message instanceof Begin b) {
       requireClosed("Begin");
-      open = new Open(b.xid(), PgTime.toInstant(b.commitTimeMicros()));
+      open = new Open(b.xid());
     } else if (message instanceof Commit c) {
       Open tx = requireOpen("Commit");
       open = null;

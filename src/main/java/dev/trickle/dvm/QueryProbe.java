@@ -18,9 +18,9 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 /**
- * Asks the server what a defining query means: it creates the query as a temporary view inside
- * a transaction that is always rolled back, and reads the view's columns, the tables it depends
- * on and the functions its parse tree calls. The server is the authority on SQL; nothing is left
+ * Asks the server what a defining query means: it creates the query as a temporary view inside a
+ * transaction that is always rolled back, and reads the view's columns, the tables it depends on
+ * and the functions its parse tree calls. The server is the authority on SQL; nothing is left
  * behind.
  */
 public final class QueryProbe {
@@ -179,8 +179,7 @@ public final class QueryProbe {
               + relkindName(kind)
               + "; stream tables read changes from ordinary tables only");
     }
-    return new SourceTable(
-        ref, tableColumns(conn, oid), keyColumns(conn, oid), identity, rows);
+    return new SourceTable(ref, tableColumns(conn, oid), keyColumns(conn, oid), identity, rows);
   }
 
   private static List<Column> tableColumns(Connection conn, long oid) throws SQLException {
@@ -260,16 +259,12 @@ public final class QueryProbe {
   }
 
   private static String relkindName(char kind) {
-    switch (kind) {
-      case 'v':
-        return "view";
-      case 'm':
-        return "materialized view";
-      case 'f':
-        return "foreign table";
-      default:
-        return String.format(Locale.ROOT, "relation of kind '%s'", kind);
-    }
+    return switch (kind) {
+      case 'v' -> "view";
+      case 'm' -> "materialized view";
+      case 'f' -> "foreign table";
+      default -> String.format(Locale.ROOT, "relation of kind '%s'", kind);
+    };
   }
 
   private static String firstLine(String s) {

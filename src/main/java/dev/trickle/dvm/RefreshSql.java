@@ -12,8 +12,8 @@ import java.util.List;
  * @param deltaTable statement creating the session's delta temp table (null for FULL_ONLY)
  * @param copyIn COPY statement filling the delta temp table (null for FULL_ONLY)
  * @param applyDelta the MERGE applying the delta (null for FULL_ONLY)
- * @param deltaColumns source columns the delta table holds, in COPY order (key columns for
- *     KEYED, every column for MULTISET)
+ * @param deltaColumns source columns the delta table holds, in COPY order (key columns for KEYED,
+ *     every column for MULTISET)
  */
 public record RefreshSql(
     Strategy strategy,

@@ -11,15 +11,15 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * Generates a stream table's SQL (pure). Row identity lives in hidden columns: {@code
- * __pgt_row_id} (md5 of the source key for KEYED, of the row's content otherwise) and, where rows
- * may repeat, {@code __pgt_dup} numbering the copies 1..n.
+ * Generates a stream table's SQL (pure). Row identity lives in hidden columns: {@code __pgt_row_id}
+ * (md5 of the source key for KEYED, of the row's content otherwise) and, where rows may repeat,
+ * {@code __pgt_dup} numbering the copies 1..n.
  *
  * <p>KEYED delta: the changed source keys are shipped; the MERGE deletes their rows and re-derives
  * them from the source in the refresh snapshot (exact without old row images, and immune to
  * unchanged TOAST placeholders). MULTISET delta: old and new row images are shipped with weights
- * -1/+1 (a Z-set); the query's filter and projection run over them, weights are summed per
- * output row, and copies are deleted from or appended to the top of each row's numbering.
+ * -1/+1 (a Z-set); the query's filter and projection run over them, weights are summed per output
+ * row, and copies are deleted from or appended to the top of each row's numbering.
  */
 public final class RefreshSqlBuilder {
   private RefreshSqlBuilder() {}
@@ -45,7 +45,8 @@ public final class RefreshSqlBuilder {
       ScanShape shape,
       SourceTable source) {
     String target = st.quoted();
-    String colList = columns.stream().map(c -> quoteIdent(c.name())).collect(Collectors.joining(", "));
+    String colList =
+        columns.stream().map(c -> quoteIdent(c.name())).collect(Collectors.joining(", "));
     List<String> create = new ArrayList<>();
     String defs =
         columns.stream()
@@ -62,11 +63,7 @@ public final class RefreshSqlBuilder {
             + (dup ? ", __pgt_dup int NOT NULL" : "")
             + ")");
     create.add(
-        "CREATE UNIQUE INDEX ON "
-            + target
-            + " (__pgt_row_id"
-            + (dup ? ", __pgt_dup" : "")
-            + ")");
+        "CREATE UNIQUE INDEX ON " + target + " (__pgt_row_id" + (dup ? ", __pgt_dup" : "") + ")");
     if (strategy == Strategy.KEYED) {
       return keyed(id, target, colList, columns, shape, source, create);
     }
@@ -99,8 +96,10 @@ public final class RefreshSqlBuilder {
     String keys = "pg_temp.__pgt_keys_" + id;
     String keyCols = joined(source.key().size(), i -> quoteIdent(source.key().get(i).name()));
     String aliasKeys =
-        joined(source.key().size(), i -> shape.alias() + "." + quoteIdent(source.key().get(i).name()));
-    String items = joined(shape.items().size(), i -> shape.items().get(i) + " AS __pgt_c" + (i + 1));
+        joined(
+            source.key().size(), i -> shape.alias() + "." + quoteIdent(source.key().get(i).name()));
+    String items =
+        joined(shape.items().size(), i -> shape.items().get(i) + " AS __pgt_c" + (i + 1));
     String from = " FROM " + source.table().quoted() + " AS " + shape.alias();
     String where = shape.where() == null ? "true" : "(" + shape.where() + ")";
     String rowId = "md5(ROW(" + aliasKeys + ")::text)::uuid";

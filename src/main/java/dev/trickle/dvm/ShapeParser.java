@@ -14,9 +14,9 @@ import net.sf.jsqlparser.statement.select.PlainSelect;
 import net.sf.jsqlparser.statement.select.SelectItem;
 
 /**
- * Decides whether a defining query is a scan/filter/project the spine can differentiate, and if
- * so takes it apart ({@link ScanShape}). Pure: the server's probe result says which constructs
- * the query uses and which table it reads; JSqlParser gives the select list and WHERE text.
+ * Decides whether a defining query is a scan/filter/project the spine can differentiate, and if so
+ * takes it apart ({@link ScanShape}). Pure: the server's probe result says which constructs the
+ * query uses and which table it reads; JSqlParser gives the select list and WHERE text.
  */
 public final class ShapeParser {
   private ShapeParser() {}
@@ -46,7 +46,8 @@ public final class ShapeParser {
       return notScan("uses " + String.join(", ", probe.features()));
     }
     if (probe.sources().size() != 1) {
-      return notScan("reads " + probe.sources().size() + " tables (joins come with the delta engine)");
+      return notScan(
+          "reads " + probe.sources().size() + " tables (joins come with the delta engine)");
     }
     SourceTable source = probe.sources().get(0);
     Statement statement;
@@ -58,7 +59,6 @@ public final class ShapeParser {
     if (!(statement instanceof PlainSelect select)
         || (select.getJoins() != null && !select.getJoins().isEmpty())
         || !(select.getFromItem() instanceof Table table)
-        || select.getOrderByElements() != null && !select.getOrderByElements().isEmpty()
         || select.getWithItemsList() != null) {
       return notScan("is not a plain SELECT ... FROM one table [WHERE ...]");
     }
@@ -79,7 +79,8 @@ public final class ShapeParser {
     }
     Expression where = select.getWhere();
     TableRef ref = source.table();
-    return new Outcome(new ScanShape(ref, alias, items, where == null ? null : where.toString()), null);
+    return new Outcome(
+        new ScanShape(ref, alias, items, where == null ? null : where.toString()), null);
   }
 
   private static Outcome notScan(String reason) {

@@ -4,12 +4,12 @@ import java.util.Arrays;
 import java.util.StringJoiner;
 
 /**
- * A PostgreSQL MVCC snapshot as returned by {@code pg_current_snapshot()}: {@code xmin:xmax:xip}.
- * A stream table's frontier is the snapshot its contents were computed in; a transaction is
- * "inside" the frontier exactly when it is visible in that snapshot.
+ * A PostgreSQL MVCC snapshot as returned by {@code pg_current_snapshot()}: {@code xmin:xmax:xip}. A
+ * stream table's frontier is the snapshot its contents were computed in; a transaction is "inside"
+ * the frontier exactly when it is visible in that snapshot.
  *
- * <p>Transaction ids here are 64-bit ({@code xid8}); the 32-bit ids that pgoutput sends are
- * widened with {@link #widen(int)} relative to this snapshot's {@code xmax}.
+ * <p>Transaction ids here are 64-bit ({@code xid8}); the 32-bit ids that pgoutput sends are widened
+ * with {@link #widen(int)} relative to this snapshot's {@code xmax}.
  */
 public final class PgSnapshot {
   private final long xmin;
@@ -121,7 +121,10 @@ public final class PgSnapshot {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof PgSnapshot s && s.xmin == xmin && s.xmax == xmax && Arrays.equals(s.xip, xip);
+    return o instanceof PgSnapshot s
+        && s.xmin == xmin
+        && s.xmax == xmax
+        && Arrays.equals(s.xip, xip);
   }
 
   @Override

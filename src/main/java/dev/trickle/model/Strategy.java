@@ -3,8 +3,8 @@ package dev.trickle.model;
 /** How a stream table's rows are identified, which decides how deltas are applied. */
 public enum Strategy {
   /**
-   * One stream-table row per source row of a single source table with a key: the row id hashes
-   * the source key, and a refresh re-derives the rows of the changed keys.
+   * One stream-table row per source row of a single source table with a key: the row id hashes the
+   * source key, and a refresh re-derives the rows of the changed keys.
    */
   KEYED,
   /**

@@ -13,20 +13,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The metrics Trickle publishes. Names follow Prometheus conventions after Micrometer's
- * conversion (dots become underscores, timers gain {@code _seconds}, counters {@code _total});
- * the seed's histogram keeps its exact name {@code pg_trickle_commit_to_visible_ms}.
+ * The metrics Trickle publishes. Names follow Prometheus conventions after Micrometer's conversion
+ * (dots become underscores, timers gain {@code _seconds}, counters {@code _total}); the seed's
+ * histogram keeps its exact name {@code pg_trickle_commit_to_visible_ms}.
  */
 public final class Metrics {
   /** Histogram of source commit to stream-table visibility, in milliseconds. */
   public static final String COMMIT_TO_VISIBLE = "pg_trickle_commit_to_visible_ms";
 
   private static final double[] LATENCY_BUCKETS_MS = {
-    1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000
+    1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000,
+    900_000
   };
 
   private final PrometheusMeterRegistry registry;
   private final Map<String, DistributionSummary> latency = new ConcurrentHashMap<>();
+  private final Map<String, LatencyStats> stats = new ConcurrentHashMap<>();
 
   /** Creates a registry. */
   public Metrics() {
@@ -55,11 +57,20 @@ public final class Metrics {
             streamTable,
             st ->
                 DistributionSummary.builder(COMMIT_TO_VISIBLE)
-                    .description("Time from a source transaction's commit to the commit of the refresh that made it visible")
+                    .description(
+                        "Time from a source transaction's commit to the commit of the refresh that made it visible")
                     .tag("stream_table", st)
                     .serviceLevelObjectives(LATENCY_BUCKETS_MS)
                     .register(registry))
         .record(Math.max(0, millis));
+    stats.computeIfAbsent(streamTable, st -> new LatencyStats(10_000)).record(Math.max(0, millis));
+  }
+
+  /** Recent commit-to-visible percentiles per stream table. */
+  public Map<String, LatencyStats.Summary> latencySummaries() {
+    Map<String, LatencyStats.Summary> out = new java.util.TreeMap<>();
+    stats.forEach((k, v) -> out.put(k, v.summary()));
+    return out;
   }
 
   /** Records a finished refresh. */
@@ -76,7 +87,7 @@ public final class Metrics {
         .tag("stream_table", streamTable)
         .tag("mode", mode)
         .register(registry)
-        .increment(rows);
+        .increment((double) rows);
   }
 
   /** Registers a gauge read on every scrape. */

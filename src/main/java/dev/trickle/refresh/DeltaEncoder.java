@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Turns the row changes of a delta into COPY text rows (pure). KEYED deltas are the distinct set
- * of changed keys (old and new); MULTISET deltas are row images with weights, -1 for the old
- * image and +1 for the new one, where unchanged TOAST values of the new image come from the old.
+ * Turns the row changes of a delta into COPY text rows (pure). KEYED deltas are the distinct set of
+ * changed keys (old and new); MULTISET deltas are row images with weights, -1 for the old image and
+ * +1 for the new one, where unchanged TOAST values of the new image come from the old.
  */
 public final class DeltaEncoder {
   private DeltaEncoder() {}
@@ -91,7 +91,11 @@ public final class DeltaEncoder {
       int idx = relation.indexOf(columns.get(i));
       if (idx < 0) {
         throw new IllegalStateException(
-            "column " + columns.get(i) + " of " + relation.table() + " is not in the change stream");
+            "column "
+                + columns.get(i)
+                + " of "
+                + relation.table()
+                + " is not in the change stream");
       }
       appendValue(b, relation, columns.get(i), tuple, fallback, idx);
     }
@@ -112,7 +116,11 @@ public final class DeltaEncoder {
     if (t.isUnchangedToast(idx)) {
       if (fallback == null || fallback.isUnchangedToast(idx) || idx >= fallback.size()) {
         throw new IllegalStateException(
-            "unchanged TOAST value of " + relation.table() + "." + column + " without an old image");
+            "unchanged TOAST value of "
+                + relation.table()
+                + "."
+                + column
+                + " without an old image");
       }
       t = fallback;
     }
@@ -132,20 +140,11 @@ public final class DeltaEncoder {
     for (int i = 0; i < v.length(); i++) {
       char ch = v.charAt(i);
       switch (ch) {
-        case '\\':
-          b.append("\\\\");
-          break;
-        case '\t':
-          b.append("\\t");
-          break;
-        case '\n':
-          b.append("\\n");
-          break;
-        case '\r':
-          b.append("\\r");
-          break;
-        default:
-          b.append(ch);
+        case '\\' -> b.append("\\\\");
+        case '\t' -> b.append("\\t");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        default -> b.append(ch);
       }
     }
   }

@@ -9,8 +9,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A thin blocking facade over one R2DBC connection, used from refresh worker threads (never from
- * a non-blocking thread). Values are always bound, never spliced into SQL.
+ * A thin blocking facade over one R2DBC connection, used from refresh worker threads (never from a
+ * non-blocking thread). Values are always bound, never spliced into SQL.
  */
 final class R2dbcSession implements AutoCloseable {
   private final PostgresqlConnection conn;

@@ -23,8 +23,8 @@ import java.util.function.Supplier;
  * snapshot, commit a fence and wait for it to come back through the replication stream, take the
  * received transactions visible in the snapshot as the delta, ship it by COPY into a temp table,
  * MERGE it (or recompute), store the snapshot as the new frontier and write the history row, then
- * commit. Only after the commit does the change store release the transactions, which lets the
- * slot be confirmed past them.
+ * commit. Only after the commit does the change store release the transactions, which lets the slot
+ * be confirmed past them.
  */
 public final class RefreshExecutor implements AutoCloseable {
   private final Supplier<PostgresqlConnection> connect;
@@ -114,7 +114,9 @@ public final class RefreshExecutor implements AutoCloseable {
         s.rollback();
         return new RefreshOutcome(false, ModePolicy.Applied.DIFFERENTIAL, "no_changes", 0, 0, 0, 0);
       }
-      boolean truncated = delta.stream().anyMatch(tx -> st.sources().stream().anyMatch(t -> tx.truncated().contains(t)));
+      boolean truncated =
+          delta.stream()
+              .anyMatch(tx -> st.sources().stream().anyMatch(t -> tx.truncated().contains(t)));
       long changes = 0;
       for (WalTransaction tx : delta) {
         for (TableRef t : st.sources()) {

@@ -1,0 +1,65 @@
+package dev.trickle.api.cli;
+
+import dev.trickle.api.http.HttpApi;
+import dev.trickle.config.PipelineConfig;
+import dev.trickle.config.PipelineLoader;
+import dev.trickle.observe.Metrics;
+import dev.trickle.service.Pipeline;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code trickle run --config PATH [--http HOST:PORT]}: runs until SIGTERM/SIGINT. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Runs the pipelines of a YAML file or directory until SIGTERM/SIGINT.")
+final class RunCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, description = "YAML file or directory")
+  Path config;
+
+  @Option(names = "--http", description = "HTTP address host:port (default from monitoring.http)")
+  String http;
+
+  @Option(names = "--set", description = "override a setting: pg_trickle.<key>=<value>")
+  Map<String, String> overrides = Map.of();
+
+  @Override
+  public Integer call() throws Exception {
+    PipelineConfig cfg = new PipelineLoader(System.getenv(), overrides).load(config);
+    Metrics metrics = new Metrics();
+    Pipeline pipeline = new Pipeline(cfg, metrics);
+    String token = cfg.settings().monitoring().apiToken();
+    if (token.isEmpty() && System.getenv("TRICKLE_API_TOKEN") != null) {
+      token = System.getenv("TRICKLE_API_TOKEN");
+    }
+    HttpApi api;
+    try {
+      pipeline.start();
+      api =
+          new HttpApi(
+              http != null ? http : cfg.settings().monitoring().http(), pipeline, metrics, token);
+    } catch (Exception e) {
+      pipeline.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    HttpApi server = api;
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  pipeline.close();
+                  stopped.countDown();
+                  System.out.flush();
+                  Runtime.getRuntime().halt(0);
+                },
+                "trickle-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,187 @@
+package dev.trickle.scheduler;
+
+import dev.trickle.cdc.ChangeStore;
+import dev.trickle.refresh.RefreshExecutor;
+import dev.trickle.refresh.RefreshOutcome;
+import dev.trickle.refresh.StreamTable;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wakes every few milliseconds and starts a refresh for each stream table whose schedule is due,
+ * that is not already refreshing, and that has pending changes or still needs its first fill.
+ * Refreshes run on a fixed pool of {@code max_workers} threads.
+ */
+public final class Scheduler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+  private static final long TICK_MS = 5;
+
+  private final ChangeStore store;
+  private final RefreshExecutor executor;
+  private final FailureHandler failures;
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "trickle-scheduler"));
+  private final ExecutorService workers;
+  private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
+  private final AtomicInteger active = new AtomicInteger();
+  private volatile boolean stopping;
+
+  /** Told about failed refreshes. */
+  @FunctionalInterface
+  public interface FailureHandler {
+    /**
+     * Records a failure.
+     *
+     * @param st the stream table
+     * @param error what went wrong
+     * @return how many consecutive failures the stream table has had
+     */
+    int failed(StreamTable st, Exception error);
+  }
+
+  private static final class Entry {
+    final StreamTable st;
+    volatile boolean needsFill;
+    volatile String fillReason;
+    volatile boolean running;
+    volatile long dueAtNanos;
+
+    Entry(StreamTable st, String fillReason) {
+      this.st = st;
+      this.needsFill = fillReason != null;
+      this.fillReason = fillReason;
+    }
+  }
+
+  /**
+   * Creates the scheduler.
+   *
+   * @param store the change store
+   * @param executor runs refreshes
+   * @param maxWorkers pool size
+   * @param failures told about failures
+   */
+  public Scheduler(
+      ChangeStore store, RefreshExecutor executor, int maxWorkers, FailureHandler failures) {
+    this.store = store;
+    this.executor = executor;
+    this.failures = failures;
+    AtomicInteger n = new AtomicInteger();
+    this.workers =
+        Executors.newFixedThreadPool(
+            maxWorkers, r -> daemon(r, "trickle-refresh-" + n.incrementAndGet()));
+  }
+
+  /**
+   * Adds a stream table.
+   *
+   * @param st the stream table
+   * @param fillReason non-null when it must be recomputed first (e.g. {@code initial_fill})
+   */
+  public void add(StreamTable st, String fillReason) {
+    entries.put(st.id(), new Entry(st, fillReason));
+  }
+
+  /** Removes a stream table. */
+  public void remove(long id) {
+    entries.remove(id);
+  }
+
+  /** Starts ticking. */
+  public void start() {
+    var unusedTicker = ticker.scheduleWithFixedDelay(this::tick, 0, TICK_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /** Refresh workers busy right now. */
+  public int activeWorkers() {
+    return active.get();
+  }
+
+  /** Whether every stream table has had its first fill. */
+  public boolean allFilled() {
+    return entries.values().stream().noneMatch(e -> e.needsFill);
+  }
+
+  private void tick() {
+    if (stopping) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (Entry e : entries.values()) {
+      if (e.running || now - e.dueAtNanos < 0) {
+        continue;
+      }
+      if (!e.needsFill && !store.hasPending(e.st.id())) {
+        continue;
+      }
+      e.running = true;
+      e.dueAtNanos = now + e.st.schedule().toNanos();
+      workers.execute(() -> runRefresh(e));
+    }
+  }
+
+  private void runRefresh(Entry e) {
+    active.incrementAndGet();
+    try {
+      RefreshOutcome outcome = executor.refresh(e.st, e.needsFill ? e.fillReason : null);
+      e.needsFill = false;
+      if (outcome.applied()) {
+        log.debug(
+            "refreshed {} {} ({}): {} source txns, {} delta rows, {} rows changed in {} ms",
+            e.st.name(),
+            outcome.mode(),
+            outcome.reasonCode(),
+            outcome.sourceTransactions(),
+            outcome.deltaRows(),
+            outcome.rowsAffected(),
+            outcome.millis());
+      }
+    } catch (Exception ex) {
+      if (!stopping) {
+        int count = failures.failed(e.st, ex);
+        long backoff = e.st.schedule().toNanos() * (1L << Math.min(6, count));
+        e.dueAtNanos = System.nanoTime() + Math.min(backoff, Duration.ofMinutes(5).toNanos());
+      }
+    } finally {
+      active.decrementAndGet();
+      e.running = false;
+    }
+  }
+
+  /**
+   * Stops scheduling and waits for in-flight refreshes.
+   *
+   * @param timeout how long to wait
+   */
+  public void drain(Duration timeout) {
+    stopping = true;
+    ticker.shutdownNow();
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("refreshes still running after {} ms; abandoning them", timeout.toMillis());
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    drain(Duration.ofSeconds(30));
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}

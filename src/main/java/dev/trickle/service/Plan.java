@@ -1,0 +1,43 @@
+package dev.trickle.service;
+
+import dev.trickle.config.RefreshMode;
+import dev.trickle.dvm.ProbeResult;
+import dev.trickle.dvm.RefreshSql;
+import dev.trickle.model.TableRef;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A validated stream table, ready to be created or resumed.
+ *
+ * @param name the stream table
+ * @param query the defining query
+ * @param mode configured refresh mode
+ * @param preset preset name or null
+ * @param schedule schedule
+ * @param probe what the server said about the query
+ * @param sql generated SQL (its id-dependent temp names use id 0 until registered)
+ * @param needsReplicaIdentityFull source tables to switch to REPLICA IDENTITY FULL
+ * @param warnings things the user should know (stable functions, FULL fallback)
+ */
+public record Plan(
+    TableRef name,
+    String query,
+    RefreshMode mode,
+    String preset,
+    Duration schedule,
+    ProbeResult probe,
+    RefreshSql sql,
+    List<TableRef> needsReplicaIdentityFull,
+    List<String> warnings) {
+  /** Copies the lists. */
+  public Plan {
+    needsReplicaIdentityFull = List.copyOf(needsReplicaIdentityFull);
+    warnings = List.copyOf(warnings);
+  }
+
+  /** The tables the query reads. */
+  public List<TableRef> sources() {
+    return probe.sources().stream().map(s -> s.table()).toList();
+  }
+}

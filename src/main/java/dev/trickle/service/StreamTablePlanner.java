@@ -1,0 +1,233 @@
+package dev.trickle.service;
+
+import dev.trickle.config.RefreshMode;
+import dev.trickle.dvm.Column;
+import dev.trickle.dvm.ProbeResult;
+import dev.trickle.dvm.QueryProbe;
+import dev.trickle.dvm.RefreshSql;
+import dev.trickle.dvm.RefreshSqlBuilder;
+import dev.trickle.dvm.ShapeParser;
+import dev.trickle.dvm.SourceTable;
+import dev.trickle.model.Strategy;
+import dev.trickle.model.TableRef;
+import dev.trickle.model.UserError;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.postgresql.util.PSQLException;
+
+/**
+ * Validates a stream table against the database and plans it: probes the query, picks the row
+ * identity strategy, generates the SQL and checks that the server accepts it, all inside one
+ * transaction that is rolled back, so validation never changes anything.
+ */
+public final class StreamTablePlanner {
+  private StreamTablePlanner() {}
+
+  /**
+   * Plans a stream table.
+   *
+   * @param conn an autocommit connection
+   * @param name the stream table
+   * @param query its query
+   * @param mode configured refresh mode
+   * @param preset preset name or null
+   * @param schedule schedule
+   * @param setReplicaIdentityFull whether Trickle may set REPLICA IDENTITY FULL on sources
+   * @param alreadyRegistered whether the catalog already holds this stream table
+   * @return the plan
+   * @throws UserError naming the stream table and the problem
+   * @throws SQLException on database failures
+   */
+  public static Plan plan(
+      Connection conn,
+      TableRef name,
+      String query,
+      RefreshMode mode,
+      String preset,
+      Duration schedule,
+      boolean setReplicaIdentityFull,
+      boolean alreadyRegistered)
+      throws SQLException {
+    boolean auto = conn.getAutoCommit();
+    conn.setAutoCommit(false);
+    try {
+      if (!alreadyRegistered && tableExists(conn, name)) {
+        throw new UserError(
+            "stream table "
+                + name
+                + ": a table of that name already exists and is not a stream table; choose"
+                + " another name or drop the table");
+      }
+      ProbeResult probe = QueryProbe.probeInTransaction(conn, name.toString(), query);
+      checkColumns(name, probe.columns());
+      List<String> warnings = new ArrayList<>();
+      for (String f : probe.stableFunctions()) {
+        warnings.add(
+            "stream table "
+                + name
+                + ": calls STABLE function "
+                + f
+                + "; its result is taken at refresh time");
+      }
+      List<TableRef> identityFull = new ArrayList<>();
+      Strategy strategy =
+          strategy(name, query, mode, probe, setReplicaIdentityFull, identityFull, warnings);
+      ShapeParser.Outcome shape = ShapeParser.analyse(query, probe);
+      SourceTable source = strategy == Strategy.FULL_ONLY ? null : probe.sources().get(0);
+      RefreshSql sql =
+          RefreshSqlBuilder.build(0, name, query, probe.columns(), strategy, shape.shape(), source);
+      checkGeneratedSql(conn, name, sql, alreadyRegistered);
+      return new Plan(name, query, mode, preset, schedule, probe, sql, identityFull, warnings);
+    } finally {
+      conn.rollback();
+      conn.setAutoCommit(auto);
+    }
+  }
+
+  private static Strategy strategy(
+      TableRef name,
+      String query,
+      RefreshMode mode,
+      ProbeResult probe,
+      boolean setReplicaIdentityFull,
+      List<TableRef> identityFull,
+      List<String> warnings) {
+    if (mode == RefreshMode.FULL) {
+      return Strategy.FULL_ONLY;
+    }
+    String blocker = null;
+    if (!probe.volatileFunctions().isEmpty()) {
+      blocker = "calls volatile function " + String.join(", ", probe.volatileFunctions());
+    }
+    ShapeParser.Outcome shape = ShapeParser.analyse(query, probe);
+    if (blocker == null && !shape.isDifferentiable()) {
+      blocker = "is not yet differentiable: the query " + shape.reason();
+    }
+    Strategy strategy = Strategy.FULL_ONLY;
+    if (blocker == null) {
+      SourceTable source = probe.sources().get(0);
+      char identity = source.replicaIdentity();
+      if (!source.key().isEmpty()) {
+        strategy = Strategy.KEYED;
+        if (identity == 'n' || identity == 'i') {
+          blocker =
+              identityBlocker(
+                  source,
+                  setReplicaIdentityFull,
+                  identityFull,
+                  "has a primary key but REPLICA IDENTITY "
+                      + (identity == 'n' ? "NOTHING" : "USING INDEX"));
+        }
+      } else {
+        strategy = Strategy.MULTISET;
+        if (identity != 'f') {
+          blocker =
+              identityBlocker(source, setReplicaIdentityFull, identityFull, "has no primary key");
+        }
+      }
+    }
+    if (blocker == null) {
+      return strategy;
+    }
+    if (mode == RefreshMode.DIFFERENTIAL) {
+      throw new UserError(
+          "stream table "
+              + name
+              + ": DIFFERENTIAL refresh impossible: "
+              + blocker
+              + " (use refresh_mode FULL or AUTO)");
+    }
+    warnings.add("stream table " + name + ": AUTO refreshes FULL because it " + blocker);
+    return Strategy.FULL_ONLY;
+  }
+
+  private static String identityBlocker(
+      SourceTable source, boolean allowed, List<TableRef> identityFull, String why) {
+    if (allowed) {
+      identityFull.add(source.table());
+      return null;
+    }
+    return "source "
+        + source.table()
+        + " "
+        + why
+        + " and old row images need REPLICA IDENTITY FULL, which cdc.set_replica_identity_full"
+        + " = false forbids (run ALTER TABLE "
+        + source.table().quoted()
+        + " REPLICA IDENTITY FULL)";
+  }
+
+  private static void checkColumns(TableRef name, List<Column> columns) {
+    Set<String> seen = new HashSet<>();
+    for (Column c : columns) {
+      if (c.name().toLowerCase(Locale.ROOT).startsWith("__pgt_")) {
+        throw new UserError(
+            "stream table "
+                + name
+                + ": column \""
+                + c.name()
+                + "\" uses the reserved prefix __pgt_; rename it with AS");
+      }
+      if (!seen.add(c.name())) {
+        throw new UserError(
+            "stream table "
+                + name
+                + ": column \""
+                + c.name()
+                + "\" appears twice in the query's output; give each column its own name with AS");
+      }
+    }
+  }
+
+  private static void checkGeneratedSql(
+      Connection conn, TableRef name, RefreshSql sql, boolean alreadyRegistered)
+      throws SQLException {
+    try (Statement st = conn.createStatement()) {
+      st.execute("SAVEPOINT __pgt_check");
+      try {
+        if (alreadyRegistered) {
+          st.execute("DROP TABLE IF EXISTS " + name.quoted());
+        }
+        for (String s : sql.createStorage()) {
+          st.execute(s);
+        }
+        for (String s : sql.fullRefresh()) {
+          st.execute("EXPLAIN " + s);
+        }
+        if (sql.deltaTable() != null) {
+          st.execute(sql.deltaTable().replace("IF NOT EXISTS ", ""));
+          st.execute("EXPLAIN " + sql.applyDelta());
+        }
+      } catch (PSQLException e) {
+        st.execute("ROLLBACK TO SAVEPOINT __pgt_check");
+        throw new UserError(
+            "stream table "
+                + name
+                + ": cannot be maintained: "
+                + e.getMessage().lines().findFirst().orElse(""));
+      }
+    }
+  }
+
+  private static boolean tableExists(Connection conn, TableRef name) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE"
+                + " n.nspname = ? AND c.relname = ?")) {
+      ps.setString(1, name.schema());
+      ps.setString(2, name.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+}
