@@ -29,6 +29,7 @@ public final class ChangeStore {
   private final TreeMap<Lsn, Pending> ledger = new TreeMap<>();
   private Lsn received = Lsn.ZERO;
   private long bytes;
+  private long absorbed;
 
   private static final class Table {
     final Set<TableRef> sources;
@@ -167,6 +168,12 @@ public final class ChangeStore {
         absorbed.add(tx);
       }
     }
+    this.absorbed += absorbed.size();
+    return absorbed;
+  }
+
+  /** How many (stream table, transaction) pairs have been absorbed since start. */
+  public synchronized long absorbedCount() {
     return absorbed;
   }
 

@@ -36,7 +36,6 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -62,7 +61,6 @@ public final class Pipeline implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final AtomicLong lagBytes = new AtomicLong();
   private final List<StreamTable> tables = new ArrayList<>();
   private volatile long catalogOkAtNanos;
   private ReplicationSource source;
@@ -71,6 +69,12 @@ public final class Pipeline implements AutoCloseable {
   private FenceEmitter fenceEmitter;
   private Scheduler scheduler;
   private Lsn savedPosition = Lsn.ZERO;
+  private long lastRecordNanos;
+  private int pendingAtLastRecord;
+  private long absorbedAtLastRecord;
+
+  /** How often an idle pipeline records an advanced slot position. */
+  static final Duration IDLE_RECORD_INTERVAL = Duration.ofSeconds(30);
 
   /**
    * Creates the pipeline; nothing connects until {@link #start()}.
@@ -211,8 +215,8 @@ public final class Pipeline implements AutoCloseable {
                 e -> log.error("replication stream ended: {}", e.getMessage()));
     metrics.gauge(
         "pg_trickle.replication.lag.bytes",
-        "Bytes of WAL the slot holds behind the server's current position",
-        lagBytes::get);
+        "WAL bytes between the server's last reported position and the position Trickle confirmed",
+        () -> Math.max(0, source.lastReceived().value() - savedPosition.value()));
     metrics.gauge(
         "pg_trickle.pending.transactions",
         "Source transactions some stream table has not absorbed yet",
@@ -233,19 +237,22 @@ public final class Pipeline implements AutoCloseable {
 
   /** Whether replication is streaming, the catalog answers and every stream table is filled. */
   public boolean isReady() {
-    return source != null
-        && source.isStreaming()
-        && System.nanoTime() - catalogOkAtNanos < Duration.ofSeconds(10).toNanos()
-        && scheduler.allFilled();
+    return notReadyReason().isEmpty();
   }
 
-  /** Why the pipeline is not ready, or empty. */
+  /** Why the pipeline is not ready, or empty. Checks the catalog when not seen lately. */
   public Optional<String> notReadyReason() {
     if (source == null || !source.isStreaming()) {
       return Optional.of("replication is not streaming");
     }
-    if (System.nanoTime() - catalogOkAtNanos >= Duration.ofSeconds(10).toNanos()) {
-      return Optional.of("catalog not reachable");
+    if (System.nanoTime() - catalogOkAtNanos >= Duration.ofSeconds(5).toNanos()) {
+      try (Connection conn = db.connect();
+          Statement st = conn.createStatement()) {
+        st.execute("SELECT 1 FROM pgtrickle.pgt_stream_tables LIMIT 1");
+        catalogOkAtNanos = System.nanoTime();
+      } catch (SQLException e) {
+        return Optional.of("catalog not reachable: " + e.getMessage());
+      }
     }
     if (!scheduler.allFilled()) {
       return Optional.of("initial fill in progress");
@@ -263,29 +270,38 @@ public final class Pipeline implements AutoCloseable {
     return List.copyOf(tables);
   }
 
+  /**
+   * Records and confirms the slot position. Trickle tells the server only positions it has first
+   * recorded in {@code pgtrickle.pgt_slots}, so a slot found ahead of the record at start-up was
+   * moved by someone else. Records are written when a refresh let the position advance, and at idle
+   * at most every {@link #IDLE_RECORD_INTERVAL} (each record is itself a little WAL, which must not
+   * feed a loop of writes on an idle server).
+   */
   private void keepSlot(String slot, String publication) {
+    Lsn target = store.confirmable();
+    if (!target.isAfter(savedPosition)) {
+      return;
+    }
+    boolean refreshed = store.pendingTransactions() != pendingAtLastRecord || absorbedSinceRecord();
+    long now = System.nanoTime();
+    if (!refreshed && now - lastRecordNanos < IDLE_RECORD_INTERVAL.toNanos()) {
+      return;
+    }
     try (Connection conn = db.connect()) {
-      Lsn target = store.confirmable();
-      if (target.isAfter(savedPosition)) {
-        CatalogStore.saveSlotPosition(conn, slot, publication, target);
-        savedPosition = target;
-        source.confirm(target);
-      }
-      try (PreparedStatement ps =
-          conn.prepareStatement(
-              "SELECT coalesce(pg_current_wal_lsn() - confirmed_flush_lsn, 0)::bigint FROM"
-                  + " pg_replication_slots WHERE slot_name = ?")) {
-        ps.setString(1, slot);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            lagBytes.set(rs.getLong(1));
-          }
-        }
-      }
+      CatalogStore.saveSlotPosition(conn, slot, publication, target);
+      savedPosition = target;
+      lastRecordNanos = now;
+      pendingAtLastRecord = store.pendingTransactions();
+      absorbedAtLastRecord = store.absorbedCount();
+      source.confirm(target);
       catalogOkAtNanos = System.nanoTime();
     } catch (SQLException | RuntimeException e) {
       log.warn("cannot record the slot position: {}", e.getMessage());
     }
+  }
+
+  private boolean absorbedSinceRecord() {
+    return store.absorbedCount() != absorbedAtLastRecord;
   }
 
   private int failed(StreamTable st, Exception error) {
