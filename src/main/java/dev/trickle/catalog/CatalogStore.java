@@ -145,8 +145,12 @@ public final class CatalogStore {
     }
   }
 
-  /** Records the position Trickle is about to confirm to a slot. */
-  public static void saveSlotPosition(Connection conn, String slot, String publication, Lsn lsn)
+  /**
+   * Records the position Trickle is about to confirm to a slot.
+   *
+   * @return the server's WAL insert position after the record
+   */
+  public static Lsn saveSlotPosition(Connection conn, String slot, String publication, Lsn lsn)
       throws SQLException {
     try (PreparedStatement ps =
         conn.prepareStatement(
@@ -157,6 +161,11 @@ public final class CatalogStore {
       ps.setString(2, publication);
       ps.setString(3, lsn.toString());
       ps.executeUpdate();
+    }
+    try (PreparedStatement ps = conn.prepareStatement("SELECT pg_current_wal_insert_lsn()::text");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return Lsn.parse(rs.getString(1));
     }
   }
 

@@ -120,6 +120,7 @@ public final class ReplicationSource {
         .retryWhen(
             Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
                 .maxBackoff(maxBackoff)
+                .transientErrors(true)
                 .doBeforeRetry(
                     s ->
                         log.warn(

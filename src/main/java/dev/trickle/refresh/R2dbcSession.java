@@ -63,6 +63,12 @@ final class R2dbcSession implements AutoCloseable {
     return ok != null && ok;
   }
 
+  /** Whether the connection is still open, without a round trip. */
+  boolean isOpen() {
+    Boolean ok = Mono.from(conn.validate(io.r2dbc.spi.ValidationDepth.LOCAL)).block();
+    return ok != null && ok;
+  }
+
   @Override
   public void close() {
     conn.close().onErrorResume(e -> Mono.empty()).block();

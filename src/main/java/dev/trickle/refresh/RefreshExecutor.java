@@ -197,8 +197,14 @@ public final class RefreshExecutor implements AutoCloseable {
   }
 
   private R2dbcSession borrow() {
-    R2dbcSession s = idle.poll();
-    return s != null ? s : new R2dbcSession(connect.get());
+    R2dbcSession s;
+    while ((s = idle.poll()) != null) {
+      if (s.isOpen()) {
+        return s;
+      }
+      s.close();
+    }
+    return new R2dbcSession(connect.get());
   }
 
   @Override

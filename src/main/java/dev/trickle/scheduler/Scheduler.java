@@ -145,7 +145,11 @@ public final class Scheduler implements AutoCloseable {
             outcome.millis());
       }
     } catch (Exception ex) {
-      if (!stopping) {
+      if (!stopping && Failures.isConnectionLoss(ex)) {
+        log.warn(
+            "refresh of {} lost its connection ({}); retrying", e.st.name(), Failures.oneLine(ex));
+        e.dueAtNanos = System.nanoTime() + Duration.ofMillis(250).toNanos();
+      } else if (!stopping) {
         int count = failures.failed(e.st, ex);
         long backoff = e.st.schedule().toNanos() * (1L << Math.min(6, count));
         e.dueAtNanos = System.nanoTime() + Math.min(backoff, Duration.ofMinutes(5).toNanos());

@@ -70,10 +70,18 @@ public final class Database {
     return DriverManager.getConnection(jdbcUrl(), properties());
   }
 
-  /** Opens a connection, wrapping failures as unchecked. */
-  public Connection connectUnchecked() {
+  /**
+   * Opens an autocommit JDBC connection that shows up in {@code pg_stat_activity} under a name of
+   * its own, wrapping failures as unchecked.
+   *
+   * @param applicationName e.g. {@code trickle-fence}
+   * @return the connection
+   */
+  public Connection connectUnchecked(String applicationName) {
+    Properties p = properties();
+    p.setProperty("ApplicationName", applicationName);
     try {
-      return connect();
+      return DriverManager.getConnection(jdbcUrl(), p);
     } catch (SQLException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }

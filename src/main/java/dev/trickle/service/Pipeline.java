@@ -70,11 +70,14 @@ public final class Pipeline implements AutoCloseable {
   private Scheduler scheduler;
   private Lsn savedPosition = Lsn.ZERO;
   private long lastRecordNanos;
-  private int pendingAtLastRecord;
   private long absorbedAtLastRecord;
+  private Lsn ownRecordEnd = Lsn.ZERO;
 
-  /** How often an idle pipeline records an advanced slot position. */
-  static final Duration IDLE_RECORD_INTERVAL = Duration.ofSeconds(30);
+  /** Least time between two records of an idle pipeline. */
+  static final Duration IDLE_RECORD_INTERVAL = Duration.ofSeconds(2);
+
+  /** WAL written by one position record (with its commit), which alone never prompts another. */
+  static final long OWN_WRITE_SLACK_BYTES = 4096;
 
   /**
    * Creates the pipeline; nothing connects until {@link #start()}.
@@ -149,11 +152,13 @@ public final class Pipeline implements AutoCloseable {
     String publication = config.cdc().publication();
     Map<TableRef, StreamTableRow> existing = new HashMap<>();
     try (Connection conn = db.connect()) {
-      Migrations.migrate(conn);
-      for (StreamTableRow r : CatalogStore.listAll(conn)) {
-        existing.put(r.name(), r);
+      if (catalogExists(conn)) {
+        for (StreamTableRow r : CatalogStore.listAll(conn)) {
+          existing.put(r.name(), r);
+        }
       }
       List<Plan> plans = plan(conn, existing);
+      Migrations.migrate(conn);
       ensurePublication(conn, publication);
       ensureSlot(conn, slot, publication);
       existing.clear();
@@ -173,7 +178,7 @@ public final class Pipeline implements AutoCloseable {
       savedPosition = CatalogStore.slotPosition(conn, slot).orElse(Lsn.ZERO);
     }
     catalogOkAtNanos = System.nanoTime();
-    fenceEmitter = new FenceEmitter(db::connectUnchecked);
+    fenceEmitter = new FenceEmitter(() -> db.connectUnchecked("trickle-fence"));
     executor =
         new RefreshExecutor(
             db::connectR2dbc,
@@ -226,7 +231,7 @@ public final class Pipeline implements AutoCloseable {
     long every = Math.min(1000, cdc.statusInterval().toMillis());
     var unusedKeeper =
         keeper.scheduleWithFixedDelay(
-            () -> keepSlot(slot, publication), every, every, TimeUnit.MILLISECONDS);
+            () -> keepSlot(slot, publication, false), every, every, TimeUnit.MILLISECONDS);
     scheduler.start();
     log.info(
         "pipeline started: {} stream table(s), slot {}, publication {}",
@@ -277,21 +282,23 @@ public final class Pipeline implements AutoCloseable {
    * at most every {@link #IDLE_RECORD_INTERVAL} (each record is itself a little WAL, which must not
    * feed a loop of writes on an idle server).
    */
-  private void keepSlot(String slot, String publication) {
+  private void keepSlot(String slot, String publication, boolean force) {
     Lsn target = store.confirmable();
     if (!target.isAfter(savedPosition)) {
       return;
     }
-    boolean refreshed = store.pendingTransactions() != pendingAtLastRecord || absorbedSinceRecord();
     long now = System.nanoTime();
-    if (!refreshed && now - lastRecordNanos < IDLE_RECORD_INTERVAL.toNanos()) {
+    boolean refreshed = absorbedSinceRecord();
+    boolean othersWrote = target.value() > ownRecordEnd.value() + OWN_WRITE_SLACK_BYTES;
+    if (!force
+        && !refreshed
+        && (!othersWrote || now - lastRecordNanos < IDLE_RECORD_INTERVAL.toNanos())) {
       return;
     }
     try (Connection conn = db.connect()) {
-      CatalogStore.saveSlotPosition(conn, slot, publication, target);
+      ownRecordEnd = CatalogStore.saveSlotPosition(conn, slot, publication, target);
       savedPosition = target;
       lastRecordNanos = now;
-      pendingAtLastRecord = store.pendingTransactions();
       absorbedAtLastRecord = store.absorbedCount();
       source.confirm(target);
       catalogOkAtNanos = System.nanoTime();
@@ -553,7 +560,7 @@ public final class Pipeline implements AutoCloseable {
     }
     keeper.shutdownNow();
     if (source != null) {
-      keepSlot(config.cdc().slot(), config.cdc().publication());
+      keepSlot(config.cdc().slot(), config.cdc().publication(), true);
       try {
         Thread.sleep(50);
       } catch (InterruptedException e) {

@@ -1,0 +1,53 @@
+package dev.trickle.scheduler;
+
+import io.r2dbc.spi.R2dbcException;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import io.r2dbc.spi.R2dbcTransientResourceException;
+import java.io.IOException;
+import java.sql.SQLException;
+
+/**
+ * Sorts refresh failures by what the scheduler can do about them: a lost connection (server
+ * restart, network) is retried at once and is not the stream table's fault; everything else counts
+ * as a failed refresh.
+ */
+final class Failures {
+  private Failures() {}
+
+  static boolean isConnectionLoss(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof IOException
+          || t instanceof R2dbcNonTransientResourceException
+          || t instanceof R2dbcTransientResourceException) {
+        return true;
+      }
+      String state = sqlState(t);
+      if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
+        return true;
+      }
+      String m = t.getMessage();
+      if (m != null
+          && (m.contains("Connection closed")
+              || m.contains("connection has been closed")
+              || m.contains("Connection refused"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static String oneLine(Throwable t) {
+    String m = t.getMessage() == null ? t.toString() : t.getMessage();
+    return m.lines().findFirst().orElse(m);
+  }
+
+  private static String sqlState(Throwable t) {
+    if (t instanceof SQLException e) {
+      return e.getSQLState();
+    }
+    if (t instanceof R2dbcException e) {
+      return e.getSqlState();
+    }
+    return null;
+  }
+}
