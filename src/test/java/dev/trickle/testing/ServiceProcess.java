@@ -1,0 +1,133 @@
+package dev.trickle.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The service run as a separate JVM ({@code trickle run}), so that tests can kill it hard. */
+public final class ServiceProcess implements AutoCloseable {
+  private final Path config;
+  private final Path log;
+  private final int port;
+  private Process process;
+
+  /**
+   * Prepares (does not start) a service.
+   *
+   * @param config the pipeline file
+   * @throws IOException when no port or log file is available
+   */
+  public ServiceProcess(Path config) throws IOException {
+    this.config = config;
+    this.log = Files.createTempFile("trickle-service-", ".log");
+    try (ServerSocket s = new ServerSocket(0)) {
+      this.port = s.getLocalPort();
+    }
+  }
+
+  /** Starts the JVM and waits until {@code /readyz} answers 200. */
+  public void start() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            List.of(
+                java,
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.trickle.Main",
+                "run",
+                "--config",
+                config.toString(),
+                "--http",
+                "127.0.0.1:" + port));
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    process = pb.start();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("service exited " + process.exitValue() + ": " + logTail());
+      }
+      if (status("/readyz") == 200) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("service not ready: " + logTail());
+  }
+
+  /** HTTP status of a GET, or -1 when nothing answers. */
+  public int status(String path) {
+    try {
+      HttpURLConnection c =
+          (HttpURLConnection)
+              URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+      c.setConnectTimeout(500);
+      c.setReadTimeout(2000);
+      int code = c.getResponseCode();
+      c.disconnect();
+      return code;
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** Body of a GET. */
+  public String get(String path) throws IOException {
+    HttpURLConnection c =
+        (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+    try (var in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** SIGKILL, no chance to clean up. */
+  public void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * SIGTERM and wait.
+   *
+   * @return the exit code
+   */
+  public int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      return -1;
+    }
+    return process.exitValue();
+  }
+
+  /** The last part of the service's output. */
+  public String logTail() {
+    try {
+      String s = Files.readString(log);
+      return s.substring(Math.max(0, s.length() - 3000));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** The log file. */
+  public File logFile() {
+    return log.toFile();
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+}
