@@ -26,6 +26,7 @@ import org.postgresql.util.ServerErrorMessage;
 public final class QueryProbe {
   private static final Pattern FUNC_OIDS = Pattern.compile(":(?:funcid|opfuncid) (\\d+)");
   static final String PROBE_VIEW = "__pgt_probe";
+  private static final String PROBE_PREFIX = "CREATE TEMP VIEW " + PROBE_VIEW + " AS ";
 
   private QueryProbe() {}
 
@@ -66,7 +67,7 @@ public final class QueryProbe {
     try (Statement st = conn.createStatement()) {
       st.execute("SAVEPOINT __pgt_probe_sp");
       try {
-        st.execute("CREATE TEMP VIEW " + PROBE_VIEW + " AS " + trimmed);
+        st.execute(PROBE_PREFIX + trimmed);
       } catch (PSQLException e) {
         st.execute("ROLLBACK TO SAVEPOINT __pgt_probe_sp");
         throw new UserError("stream table " + stName + ": query: " + describe(e, trimmed));
@@ -99,7 +100,7 @@ public final class QueryProbe {
       return firstLine(e.getMessage());
     }
     String text = m.getMessage();
-    int pos = m.getPosition();
+    int pos = m.getPosition() - PROBE_PREFIX.length();
     if (pos > 0 && pos <= query.length()) {
       int line = 1;
       int col = 1;
