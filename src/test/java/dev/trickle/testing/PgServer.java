@@ -386,6 +386,11 @@ public final class PgServer {
     }
   }
 
+  /** The server log, when the tests started the server themselves. */
+  public java.util.Optional<java.nio.file.Path> logFile() {
+    return cluster == null ? java.util.Optional.empty() : java.util.Optional.of(cluster.logFile());
+  }
+
   @Override
   public String toString() {
     return "PgServer[" + description + "]";
