@@ -52,7 +52,10 @@ public final class PipelineLoader {
     PipelineMerger merger = new PipelineMerger(problems);
     for (Path file : files) {
       NodeReader reader = new NodeReader(file, problems, env);
-      YamlSource.read(file, problems).ifPresent(root -> merger.add(FileParser.parse(root, reader)));
+      merger.add(
+          YamlSource.read(file, problems)
+              .map(root -> FileParser.parse(root, reader))
+              .orElseGet(() -> FileParser.unreadable(file)));
     }
     PipelineMerger.Merged merged = merger.finish(files.get(0));
     Settings settings = merged.settings();
