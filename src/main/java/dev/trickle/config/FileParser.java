@@ -1,5 +1,6 @@
 package dev.trickle.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +20,7 @@ final class FileParser {
   static ParsedFile parse(Node root, NodeReader reader) {
     if (NodeReader.isNull(root) || !(root instanceof MappingNode)) {
       reader.problem(root, "", "expected a mapping with version, database and stream_tables");
-      return new ParsedFile(reader.file(), false, null, null, Map.of(), List.of());
+      return unreadable(reader.file());
     }
     Map<String, NodeTuple> top = reader.mapping(root, "", KEYS);
     version(root, top, reader);
@@ -34,6 +35,11 @@ final class FileParser {
         cdc == null ? null : cdc(cdc.getValueNode(), reader).orElse(null),
         settings == null ? Map.of() : SettingsParser.parse(settings.getValueNode(), reader),
         tables == null ? List.of() : StreamTableParser.parse(tables.getValueNode(), reader));
+  }
+
+  /** Returns an empty result that does not make the database look missing. */
+  static ParsedFile unreadable(Path file) {
+    return new ParsedFile(file, true, null, null, Map.of(), List.of());
   }
 
   private static void version(Node root, Map<String, NodeTuple> top, NodeReader reader) {

@@ -50,16 +50,12 @@ public final class PipelineLoader {
     List<Path> files = files(path, problems);
     problems.throwIfAny();
     PipelineMerger merger = new PipelineMerger(problems);
-    boolean unreadable = false;
     for (Path file : files) {
       NodeReader reader = new NodeReader(file, problems, env);
-      var root = YamlSource.read(file, problems);
-      root.ifPresent(r -> merger.add(FileParser.parse(r, reader)));
-      unreadable |= root.isEmpty();
-    }
-    if (unreadable) {
-      // a file that is not YAML says nothing about its keys: report what was found so far
-      problems.throwIfAny();
+      merger.add(
+          YamlSource.read(file, problems)
+              .map(root -> FileParser.parse(root, reader))
+              .orElseGet(() -> FileParser.unreadable(file)));
     }
     PipelineMerger.Merged merged = merger.finish(files.get(0));
     Settings settings = merged.settings();

@@ -2,6 +2,7 @@ package dev.trickle.config;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /** Collects problems so that validation can report all of them at once. */
@@ -25,10 +26,25 @@ final class Problems {
     return list.isEmpty();
   }
 
-  /** Throws a {@link ConfigException} with every problem collected, if there is any. */
+  /**
+   * Throws a {@link ConfigException} with every problem collected, if there is any: grouped by file
+   * in the order files were first named, by line within a file, whole-file problems last.
+   */
   void throwIfAny() {
-    if (!list.isEmpty()) {
-      throw new ConfigException(list);
+    if (list.isEmpty()) {
+      return;
     }
+    List<Path> files = new ArrayList<>();
+    list.forEach(
+        p -> {
+          if (!files.contains(p.file())) {
+            files.add(p.file());
+          }
+        });
+    List<ConfigProblem> sorted = new ArrayList<>(list);
+    sorted.sort(
+        Comparator.comparingInt((ConfigProblem p) -> files.indexOf(p.file()))
+            .thenComparingInt(p -> p.line() == 0 ? Integer.MAX_VALUE : p.line()));
+    throw new ConfigException(sorted);
   }
 }
