@@ -190,6 +190,8 @@ public record PostgresBinaries(Path binDir, int majorVersion, Source source) {
     Path target = cacheDir.toAbsolutePath().normalize().resolve(version);
     synchronized (EXTRACT_LOCK) {
       try {
+        // Vetted on every call: a tree reused from a shared location must be ours, too.
+        createTrustedDirectories(target.getParent());
         if (!Files.exists(target.resolve(MARKER))) {
           extract(archive, target);
         }
@@ -309,7 +311,6 @@ public record PostgresBinaries(Path binDir, int majorVersion, Source source) {
 
   private static void extract(URL archive, Path target) throws IOException {
     Path parent = target.getParent();
-    createTrustedDirectories(parent);
     Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
     long started = System.nanoTime();
     log.info("extracting embedded PostgreSQL into {}", target);
@@ -391,40 +392,39 @@ public record PostgresBinaries(Path binDir, int majorVersion, Source source) {
    * component must be a real directory owned by us and writable by nobody else.
    */
   private static void createTrustedDirectories(Path dir) throws IOException {
-    List<Path> missing = new ArrayList<>();
-    for (Path p = dir;
-        p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS);
-        p = p.getParent()) {
-      missing.add(0, p);
-    }
-    for (Path p : missing) {
-      try {
-        Files.createDirectory(p);
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-      } catch (FileAlreadyExistsException e) {
-        log.debug("{} was created concurrently", p);
-      }
-    }
     Path tmp = Path.of(System.getProperty("java.io.tmpdir", "/tmp")).toAbsolutePath().normalize();
-    if (!dir.startsWith(tmp) || dir.equals(tmp)) {
-      return;
+    boolean shared = dir.startsWith(tmp) && !dir.equals(tmp);
+    String me = shared ? ProcessUser.name() : null;
+    List<Path> chain = new ArrayList<>();
+    for (Path p = dir; p != null; p = p.getParent()) {
+      chain.add(0, p);
     }
-    String me = ProcessUser.name();
-    for (Path p = dir; p != null && !p.equals(tmp); p = p.getParent()) {
-      PosixFileAttributes attrs =
-          Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      Set<PosixFilePermission> perms = attrs.permissions();
-      boolean foreignWritable =
-          perms.contains(PosixFilePermission.GROUP_WRITE)
-              || perms.contains(PosixFilePermission.OTHERS_WRITE);
-      if (!attrs.isDirectory() || !attrs.owner().getName().equals(me) || foreignWritable) {
-        throw new IOException(
-            "refusing to use "
-                + p
-                + ": not a directory owned by "
-                + me
-                + " and writable only by it");
+    // Top-down, so that each directory is vetted before anything is created inside it.
+    for (Path p : chain) {
+      if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        try {
+          Files.createDirectory(p);
+          Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (FileAlreadyExistsException e) {
+          log.debug("{} was created concurrently", p);
+        }
       }
+      if (shared && p.startsWith(tmp) && !p.equals(tmp)) {
+        checkTrusted(p, me);
+      }
+    }
+  }
+
+  private static void checkTrusted(Path p, String me) throws IOException {
+    PosixFileAttributes attrs =
+        Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    Set<PosixFilePermission> perms = attrs.permissions();
+    boolean foreignWritable =
+        perms.contains(PosixFilePermission.GROUP_WRITE)
+            || perms.contains(PosixFilePermission.OTHERS_WRITE);
+    if (!attrs.isDirectory() || !attrs.owner().getName().equals(me) || foreignWritable) {
+      throw new IOException(
+          "refusing to use " + p + ": not a directory owned by " + me + " and writable only by it");
     }
   }
 
