@@ -112,6 +112,13 @@ public final class Pipeline implements AutoCloseable {
 
   private List<Plan> plan(Connection conn, Map<TableRef, StreamTableRow> existing)
       throws SQLException {
+    if (!"pgoutput".equals(config.cdc().source())) {
+      throw new UserError(
+          config.files().get(0)
+              + ": cdc.source: "
+              + config.cdc().source()
+              + " is not available yet; use pgoutput");
+    }
     List<Plan> plans = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     boolean identityFull = config.settings().cdc().setReplicaIdentityFull();

@@ -105,7 +105,11 @@ final class DemoCommand implements Callable<Integer> {
       HttpApi api = new HttpApi(http, pipeline, metrics, "");
       DemoWorkload workload = new DemoWorkload(db, credentials(db), rate);
       try {
-        System.out.println("metrics and API on http://" + http + "/metrics  (Ctrl-C stops)");
+        System.out.println(
+            "metrics on http://"
+                + http.substring(0, http.lastIndexOf(':') + 1)
+                + api.port()
+                + "/metrics  (Ctrl-C stops)");
         waitReady(pipeline);
         workload.start();
         long end = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
