@@ -35,6 +35,7 @@ public final class ChangeStore {
     final Set<TableRef> sources;
     PgSnapshot frontier;
     final List<WalTransaction> pending = new ArrayList<>();
+    final Set<Lsn> pendingLsns = new HashSet<>();
 
     Table(Set<TableRef> sources, PgSnapshot frontier) {
       this.sources = Set.copyOf(sources);
@@ -78,28 +79,49 @@ public final class ChangeStore {
   }
 
   /**
-   * Adds a committed transaction.
+   * Adds a committed transaction: its part for every table it touched, then its end.
    *
    * @param tx the transaction
    */
   public synchronized void append(WalTransaction tx) {
-    received = received.max(tx.endLsn());
-    if (ledger.containsKey(tx.commitLsn())) {
-      return; // delivered again after a reconnect
+    for (TableRef table : tx.touchedTables()) {
+      append(tx, table);
     }
-    Pending entry = null;
+    transactionEnd(tx);
+  }
+
+  /**
+   * Adds one table's part of a committed transaction: the transaction becomes pending for every
+   * stream table that reads this table and whose frontier does not include it. A part delivered
+   * again (after a reconnect) is ignored.
+   *
+   * @param tx the transaction
+   * @param table one of the tables it touched
+   */
+  public synchronized void append(WalTransaction tx, TableRef table) {
     for (Map.Entry<Long, Table> e : tables.entrySet()) {
       Table t = e.getValue();
-      if (touchesAny(tx, t.sources) && !t.includes(tx)) {
-        if (entry == null) {
-          entry = new Pending(tx);
-          ledger.put(tx.commitLsn(), entry);
-          bytes += entry.bytes;
-        }
-        entry.waiting.add(e.getKey());
-        t.pending.add(tx);
+      if (!t.sources.contains(table) || t.includes(tx) || !t.pendingLsns.add(tx.commitLsn())) {
+        continue;
       }
+      Pending entry = ledger.get(tx.commitLsn());
+      if (entry == null) {
+        entry = new Pending(tx);
+        ledger.put(tx.commitLsn(), entry);
+        bytes += entry.bytes;
+      }
+      entry.waiting.add(e.getKey());
+      t.pending.add(tx);
     }
+  }
+
+  /**
+   * Records that every part of a transaction has been appended.
+   *
+   * @param tx the transaction
+   */
+  public synchronized void transactionEnd(WalTransaction tx) {
+    received = received.max(tx.endLsn());
   }
 
   /**
@@ -164,6 +186,7 @@ public final class ChangeStore {
       WalTransaction tx = it.next();
       if (frontier.isVisible32(tx.xid())) {
         it.remove();
+        t.pendingLsns.remove(tx.commitLsn());
         release(tx, id);
         absorbed.add(tx);
       }
@@ -205,14 +228,5 @@ public final class ChangeStore {
   /** Number of transactions some stream table still waits for. */
   public synchronized int pendingTransactions() {
     return ledger.size();
-  }
-
-  private static boolean touchesAny(WalTransaction tx, Set<TableRef> sources) {
-    for (TableRef s : sources) {
-      if (tx.touches(s)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -34,6 +34,13 @@ public record WalTransaction(
     fences = List.copyOf(fences);
   }
 
+  /** Every table the transaction changed or truncated, in WAL order of first change. */
+  public java.util.Set<TableRef> touchedTables() {
+    java.util.Set<TableRef> out = new java.util.LinkedHashSet<>(changes.keySet());
+    out.addAll(truncated);
+    return out;
+  }
+
   /** Whether the transaction touched the table (rows or truncate). */
   public boolean touches(TableRef table) {
     return changes.containsKey(table) || truncated.contains(table);

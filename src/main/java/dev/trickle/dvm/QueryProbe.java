@@ -156,9 +156,11 @@ public final class QueryProbe {
     char kind;
     char identity;
     long rows;
+    boolean owned;
     try (PreparedStatement ps =
         conn.prepareStatement(
-            "SELECT n.nspname, c.relname, c.relkind, c.relreplident, c.reltuples::bigint FROM"
+            "SELECT n.nspname, c.relname, c.relkind, c.relreplident, c.reltuples::bigint,"
+                + " pg_has_role(c.relowner, 'USAGE') FROM"
                 + " pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid ="
                 + " ?::oid")) {
       ps.setLong(1, oid);
@@ -168,6 +170,7 @@ public final class QueryProbe {
         kind = rs.getString(3).charAt(0);
         identity = rs.getString(4).charAt(0);
         rows = rs.getLong(5);
+        owned = rs.getBoolean(6);
       }
     }
     if (kind != 'r' && kind != 'p') {
@@ -180,7 +183,8 @@ public final class QueryProbe {
               + relkindName(kind)
               + "; stream tables read changes from ordinary tables only");
     }
-    return new SourceTable(ref, tableColumns(conn, oid), keyColumns(conn, oid), identity, rows);
+    return new SourceTable(
+        ref, tableColumns(conn, oid), keyColumns(conn, oid), identity, rows, owned);
   }
 
   private static List<Column> tableColumns(Connection conn, long oid) throws SQLException {

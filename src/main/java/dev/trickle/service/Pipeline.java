@@ -3,6 +3,7 @@ package dev.trickle.service;
 import dev.trickle.catalog.CatalogStore;
 import dev.trickle.catalog.Migrations;
 import dev.trickle.catalog.StreamTableRow;
+import dev.trickle.cdc.ChangeRouter;
 import dev.trickle.cdc.ChangeStore;
 import dev.trickle.cdc.FenceRegistry;
 import dev.trickle.cdc.ReplicationSource;
@@ -217,14 +218,9 @@ public final class Pipeline implements AutoCloseable {
             (long) cdc.bufferMaxMb() * 1024 * 1024,
             store::noteIdlePosition);
     subscription =
-        source
-            .transactions()
-            .subscribe(
-                tx -> {
-                  store.append(tx);
-                  tx.fences().forEach(fences::arrived);
-                },
-                e -> log.error("replication stream ended: {}", e.getMessage()));
+        new ChangeRouter(store, fences)
+            .route(source.transactions())
+            .subscribe(tx -> {}, e -> log.error("replication stream ended: {}", e.getMessage()));
     metrics.gauge(
         "pg_trickle.replication.lag.bytes",
         "WAL bytes between the server's last reported position and the position Trickle confirmed",

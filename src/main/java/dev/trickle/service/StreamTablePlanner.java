@@ -152,16 +152,21 @@ public final class StreamTablePlanner {
 
   private static String identityBlocker(
       SourceTable source, boolean allowed, List<TableRef> identityFull, String why) {
-    if (allowed) {
+    if (allowed && source.ownedByCurrentUser()) {
       identityFull.add(source.table());
       return null;
     }
+    String because =
+        allowed
+            ? "which Trickle's role may not set because it does not own the table"
+            : "which cdc.set_replica_identity_full = false forbids";
     return "source "
         + source.table()
         + " "
         + why
-        + " and old row images need REPLICA IDENTITY FULL, which cdc.set_replica_identity_full"
-        + " = false forbids (run ALTER TABLE "
+        + " and old row images need REPLICA IDENTITY FULL, "
+        + because
+        + " (have the owner run ALTER TABLE "
         + source.table().quoted()
         + " REPLICA IDENTITY FULL)";
   }

@@ -92,7 +92,7 @@ final class RandomTransactionsIT {
     }
   }
 
-  @Property(tries = 12)
+  @Property(tries = 40)
   void everyStreamTableEqualsItsQuery(@ForAll("transactions") List<List<Op>> transactions)
       throws Exception {
     for (List<Op> tx : transactions) {
