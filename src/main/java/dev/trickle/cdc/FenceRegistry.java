@@ -31,6 +31,11 @@ public final class FenceRegistry {
     }
   }
 
+  /** Whether some refresh is waiting for its fence (then reading must not pause). */
+  public boolean hasWaiting() {
+    return !waiting.isEmpty();
+  }
+
   /** Forgets a fence whose refresh gave up. */
   public void cancel(String id) {
     waiting.remove(id);

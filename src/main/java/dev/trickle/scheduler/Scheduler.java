@@ -25,6 +25,7 @@ public final class Scheduler implements AutoCloseable {
   private static final long TICK_MS = 5;
 
   private final ChangeStore store;
+  private final long maxBufferedBytes;
   private final RefreshExecutor executor;
   private final FailureHandler failures;
   private final ScheduledExecutorService ticker =
@@ -67,11 +68,19 @@ public final class Scheduler implements AutoCloseable {
    * @param store the change store
    * @param executor runs refreshes
    * @param maxWorkers pool size
+   * @param maxBufferedBytes above this many buffered bytes, stream tables with pending changes are
+   *     refreshed FULL at once (reason {@code buffer_full}), which needs no fence and lets the
+   *     buffer drain even while reading from the replication socket is paused
    * @param failures told about failures
    */
   public Scheduler(
-      ChangeStore store, RefreshExecutor executor, int maxWorkers, FailureHandler failures) {
+      ChangeStore store,
+      RefreshExecutor executor,
+      int maxWorkers,
+      long maxBufferedBytes,
+      FailureHandler failures) {
     this.store = store;
+    this.maxBufferedBytes = maxBufferedBytes;
     this.executor = executor;
     this.failures = failures;
     AtomicInteger n = new AtomicInteger();
@@ -115,8 +124,19 @@ public final class Scheduler implements AutoCloseable {
       return;
     }
     long now = System.nanoTime();
+    boolean bufferFull = store.bytes() > maxBufferedBytes;
     for (Entry e : entries.values()) {
-      if (e.running || now - e.dueAtNanos < 0) {
+      if (e.running) {
+        continue;
+      }
+      if (bufferFull && !e.needsFill && store.hasPending(e.st.id())) {
+        e.needsFill = true;
+        e.fillReason = "buffer_full";
+        log.warn(
+            "change buffer over its budget ({} bytes); refreshing {} FULL",
+            store.bytes(),
+            e.st.name());
+      } else if (now - e.dueAtNanos < 0) {
         continue;
       }
       if (!e.needsFill && !store.hasPending(e.st.id())) {

@@ -198,7 +198,12 @@ public final class Pipeline implements AutoCloseable {
             config.settings().dvm().mergeWorkMemMb(),
             config.settings().dvm().differentialMaxChangeRatio());
     scheduler =
-        new Scheduler(store, executor, config.settings().scheduler().maxWorkers(), this::failed);
+        new Scheduler(
+            store,
+            executor,
+            config.settings().scheduler().maxWorkers(),
+            (long) cdc.bufferMaxMb() * 1024 * 1024,
+            this::failed);
     try (Connection conn = db.connect()) {
       for (StreamTable st : tables) {
         StreamTableRow row = CatalogStore.find(conn, st.name()).orElseThrow();
@@ -214,7 +219,7 @@ public final class Pipeline implements AutoCloseable {
             publication,
             cdc.statusInterval(),
             cdc.reconnectBackoffMax(),
-            store::bytes,
+            () -> fences.hasWaiting() ? 0 : store.bytes(),
             (long) cdc.bufferMaxMb() * 1024 * 1024,
             store::noteIdlePosition);
     subscription =
