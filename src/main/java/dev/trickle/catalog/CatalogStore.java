@@ -124,6 +124,41 @@ public final class CatalogStore {
     }
   }
 
+  /** Forgets one stream table's frontier, so that it is filled again. */
+  public static void forgetFrontier(Connection conn, long id) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET frontier = NULL, status = 'INITIALIZING',"
+                + " updated_at = now() WHERE pgt_id = ?")) {
+      ps.setLong(1, id);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Sets a stream table's status. */
+  public static void setStatus(Connection conn, long id, String status) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET status = ?, updated_at = now() WHERE pgt_id ="
+                + " ?")) {
+      ps.setString(1, status);
+      ps.setLong(2, id);
+      ps.executeUpdate();
+    }
+  }
+
+  /** The slot a stream table belongs to. */
+  public static String slotOf(Connection conn, long id) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT slot_name FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?")) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
   /** Removes a stream table from the registry. */
   public static void delete(Connection conn, long id) throws SQLException {
     try (PreparedStatement ps =

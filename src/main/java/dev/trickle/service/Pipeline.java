@@ -74,6 +74,9 @@ public final class Pipeline implements AutoCloseable {
   private long absorbedAtLastRecord;
   private Lsn ownRecordEnd = Lsn.ZERO;
 
+  /** Status of a registered stream table that the configuration no longer lists. */
+  static final String DETACHED = "DETACHED";
+
   /** Least time between two records of an idle pipeline. */
   static final Duration IDLE_RECORD_INTERVAL = Duration.ofSeconds(2);
 
@@ -180,9 +183,12 @@ public final class Pipeline implements AutoCloseable {
       if (published) {
         waitForOlderTransactions(conn);
       }
+      Set<TableRef> configured = new java.util.HashSet<>();
       for (Plan p : plans) {
         tables.add(createOrResume(conn, p, existing.get(p.name()), slot));
+        configured.add(p.name());
       }
+      detachUnconfigured(conn, existing.values(), configured, slot);
       savedPosition = CatalogStore.slotPosition(conn, slot).orElse(Lsn.ZERO);
     }
     catalogOkAtNanos = System.nanoTime();
@@ -543,6 +549,12 @@ public final class Pipeline implements AutoCloseable {
     } else {
       id = row.id();
       CatalogStore.updateSettings(conn, id, p.schedule(), p.mode().name(), p.preset());
+      if (DETACHED.equals(row.status())) {
+        log.info(
+            "{} is configured again; filling it again (changes were not followed while it was detached)",
+            p.name());
+        CatalogStore.forgetFrontier(conn, id);
+      }
     }
     Strategy strategy = p.sql().strategy();
     var shape = ShapeParser.analyse(p.query(), p.probe());
@@ -559,6 +571,29 @@ public final class Pipeline implements AutoCloseable {
         p.probe().sources().size() == 1 ? p.probe().sources().get(0).estimatedRows() : -1;
     return new StreamTable(
         id, p.name(), p.query(), p.mode(), p.preset(), p.schedule(), p.sources(), sourceRows, sql);
+  }
+
+  /**
+   * Marks registered stream tables of this slot that the configuration no longer lists: they keep
+   * their contents but are no longer maintained, and are filled again if they come back.
+   */
+  private static void detachUnconfigured(
+      Connection conn,
+      java.util.Collection<StreamTableRow> rows,
+      Set<TableRef> configured,
+      String slot)
+      throws SQLException {
+    for (StreamTableRow row : rows) {
+      if (!configured.contains(row.name())
+          && !DETACHED.equals(row.status())
+          && slot.equals(CatalogStore.slotOf(conn, row.id()))) {
+        CatalogStore.setStatus(conn, row.id(), DETACHED);
+        log.warn(
+            "stream table {} is registered but not in the configuration: it is no longer"
+                + " maintained (status DETACHED); drop the table, or configure it again",
+            row.name());
+      }
+    }
   }
 
   @Override
