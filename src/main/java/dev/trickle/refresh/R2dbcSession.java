@@ -31,10 +31,15 @@ final class R2dbcSession implements AutoCloseable {
     conn.rollbackTransaction().onErrorResume(e -> Mono.empty()).block();
   }
 
+  /** A typed SQL NULL to bind. */
+  record NullOf(Class<?> type) {}
+
   long execute(String sql, Object... binds) {
     PostgresqlStatement st = conn.createStatement(sql);
     for (int i = 0; i < binds.length; i++) {
-      if (binds[i] == null) {
+      if (binds[i] instanceof NullOf n) {
+        st.bindNull(i, n.type());
+      } else if (binds[i] == null) {
         st.bindNull(i, String.class);
       } else {
         st.bind(i, binds[i]);

@@ -130,10 +130,14 @@ public final class RefreshExecutor implements AutoCloseable {
     RefreshSql sql = st.sql();
     long deltaRows = 0;
     long affected = 0;
+    Object deleted = new R2dbcSession.NullOf(Long.class);
+    Object inserted = new R2dbcSession.NullOf(Long.class);
     if (decision.mode() == ModePolicy.Applied.FULL) {
-      for (String stmt : sql.fullRefresh()) {
-        affected += s.execute(stmt);
-      }
+      long del = s.execute(sql.fullRefresh().get(0));
+      long ins = s.execute(sql.fullRefresh().get(1));
+      affected = del + ins;
+      deleted = del;
+      inserted = ins;
     } else {
       DeltaEncoder.Encoded encoded =
           DeltaEncoder.encode(sql.strategy(), st.sources().get(0), sql.deltaColumns(), delta);
@@ -150,8 +154,9 @@ public final class RefreshExecutor implements AutoCloseable {
         st.id());
     s.execute(
         "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, stream_table, started_at, mode,"
-            + " status, delta_rows, source_txns, rows_affected, reason_code, frontier) VALUES ($1,"
-            + " $2, $3, $4, 'SUCCESS', $5, $6, $7, $8, $9)",
+            + " status, delta_rows, source_txns, rows_affected, reason_code, frontier,"
+            + " rows_deleted, rows_inserted) VALUES ($1, $2, $3, $4, 'SUCCESS', $5, $6, $7, $8,"
+            + " $9, $10, $11)",
         st.id(),
         st.name().toString(),
         started.atOffset(java.time.ZoneOffset.UTC),
@@ -160,7 +165,9 @@ public final class RefreshExecutor implements AutoCloseable {
         delta.size(),
         affected,
         decision.reasonCode(),
-        snapshot.toString());
+        snapshot.toString(),
+        deleted,
+        inserted);
     s.commit();
     Instant visible = Instant.now();
     for (WalTransaction tx : store.complete(st.id(), snapshot)) {

@@ -142,11 +142,12 @@ final class ScenarioIT {
       assertThat(Oracle.awaitEqual(c, "st_log", LOG, 20_000)).isZero();
       try (ResultSet rs =
           st.executeQuery(
-              "SELECT mode, reason_code FROM pgtrickle.pgt_refresh_history WHERE stream_table ="
-                  + " 'public.st_log' ORDER BY refresh_id DESC LIMIT 1")) {
+              "SELECT mode, reason_code, rows_inserted FROM pgtrickle.pgt_refresh_history WHERE"
+                  + " stream_table = 'public.st_log' ORDER BY refresh_id DESC LIMIT 1")) {
         rs.next();
         assertThat(rs.getString(1)).isEqualTo("FULL");
         assertThat(rs.getString(2)).isEqualTo("source_truncate");
+        assertThat(rs.getLong(3)).isEqualTo(2);
       }
     }
   }

@@ -40,7 +40,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Runs the demo pipeline on a throwaway PostgreSQL under a write workload.")
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--url", description = "use this database instead of a throwaway one")
+  @Option(
+      names = "--url",
+      description =
+          "use this database instead of a throwaway one (default: $TRICKLE_DATABASE_URL if set)")
   String url;
 
   @Option(names = "--duration", description = "stop after this long, e.g. 30s (default: Ctrl-C)")
@@ -56,6 +59,9 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Duration limit = duration == null ? null : Durations.parse(duration);
     LocalCluster cluster = null;
+    if (url == null) {
+      url = System.getenv("TRICKLE_DATABASE_URL");
+    }
     try {
       if (url == null) {
         System.out.println("starting a throwaway PostgreSQL ...");
