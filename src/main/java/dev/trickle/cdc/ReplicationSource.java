@@ -48,6 +48,9 @@ public final class ReplicationSource {
   private final Scheduler readerThread = Schedulers.newSingle("trickle-wal-reader", true);
   private final IdleListener idleListener;
 
+  /** Silence after which the reader sends a status update to find out whether the server lives. */
+  private static final long PROBE_AFTER_NANOS = Duration.ofMillis(500).toNanos();
+
   /** Told about positions received while no transaction is open. */
   @FunctionalInterface
   public interface IdleListener {
@@ -148,6 +151,7 @@ public final class ReplicationSource {
       log.info("replication streaming from slot {} (publication {})", slot, publication);
       TransactionAssembler assembler = new TransactionAssembler();
       Lsn sent = Lsn.ZERO;
+      long lastTraffic = System.nanoTime();
       while (!cancelled.get()) {
         Lsn target = confirm.get();
         if (target.isAfter(sent)) {
@@ -168,9 +172,15 @@ public final class ReplicationSource {
           if (!assembler.inTransaction()) {
             idleListener.idleAt(position);
           }
+          if (System.nanoTime() - lastTraffic > PROBE_AFTER_NANOS) {
+            // reading alone does not notice a server that died: a write does
+            stream.forceUpdateStatus();
+            lastTraffic = System.nanoTime();
+          }
           Thread.sleep(1);
           continue;
         }
+        lastTraffic = System.nanoTime();
         assembler.accept(PgOutputDecoder.decode(buf, false)).ifPresent(sink::next);
       }
       Lsn last = confirm.get();
