@@ -366,16 +366,29 @@ public final class Pipeline implements AutoCloseable {
 
   private static void ensurePublication(Connection conn, String publication) throws SQLException {
     try (PreparedStatement ps =
-        conn.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+        conn.prepareStatement("SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
       ps.setString(1, publication);
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
+          if (!rs.getBoolean(1)) {
+            try (Statement st = conn.createStatement()) {
+              st.execute(
+                  "ALTER PUBLICATION "
+                      + TableRef.quoteIdent(publication)
+                      + " SET (publish_via_partition_root = true)");
+            }
+            log.info("set publish_via_partition_root on publication {}", publication);
+          }
           return;
         }
       }
     }
     try (Statement st = conn.createStatement()) {
-      st.execute("CREATE PUBLICATION " + TableRef.quoteIdent(publication));
+      // changes of partitions arrive under the partitioned table's name, as stream tables read it
+      st.execute(
+          "CREATE PUBLICATION "
+              + TableRef.quoteIdent(publication)
+              + " WITH (publish_via_partition_root = true)");
     }
     log.info("created publication {}", publication);
   }

@@ -24,6 +24,7 @@ final class ScenarioIT {
   static final String BATCHES = "SELECT id, batch, payload FROM batches WHERE batch >= 0";
   static final String VALUES = "SELECT id, label, doc, big, coalesce(n, -1) AS n FROM vals";
   static final String LOG = "SELECT line, level FROM log WHERE level <> 'debug'";
+  static final String PARTED = "SELECT id, region, qty FROM parted WHERE qty > 0";
 
   private static PipelineFixture pipeline;
 
@@ -32,7 +33,11 @@ final class ScenarioIT {
     db.execute(
         "CREATE TABLE batches (id bigint PRIMARY KEY, batch int NOT NULL, payload text)",
         "CREATE TABLE vals (id int PRIMARY KEY, label text, doc jsonb, big text, n int)",
-        "CREATE TABLE log (line text, level text)");
+        "CREATE TABLE log (line text, level text)",
+        "CREATE TABLE parted (id int, region text, qty int, PRIMARY KEY (id, region)) PARTITION BY"
+            + " LIST (region)",
+        "CREATE TABLE parted_eu PARTITION OF parted FOR VALUES IN ('eu')",
+        "CREATE TABLE parted_us PARTITION OF parted FOR VALUES IN ('us')");
     String yaml =
         "stream_tables:\n"
             + "  - name: st_batches\n    query: "
@@ -43,6 +48,9 @@ final class ScenarioIT {
             + "\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n"
             + "  - name: st_log\n    query: "
             + LOG
+            + "\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n"
+            + "  - name: st_parted\n    query: "
+            + PARTED
             + "\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n";
     pipeline = PipelineFixture.start(PipelineFixture.writeConfig(db, "scenario", yaml));
   }
@@ -149,6 +157,20 @@ final class ScenarioIT {
         assertThat(rs.getString(2)).isEqualTo("source_truncate");
         assertThat(rs.getLong(3)).isEqualTo(2);
       }
+    }
+  }
+
+  @Test
+  void partitionedSource_changesOfEveryPartitionArrive() throws Exception {
+    try (Connection c = db.connect();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "INSERT INTO parted SELECT g, (ARRAY['eu','us'])[1 + g % 2], g % 5 FROM"
+              + " generate_series(1, 200) g");
+      st.execute("UPDATE parted SET qty = qty + 1 WHERE id % 3 = 0");
+      st.execute("UPDATE parted SET region = 'us' WHERE id = 2");
+      st.execute("DELETE FROM parted WHERE id % 7 = 0");
+      assertThat(Oracle.awaitEqual(c, "st_parted", PARTED, 20_000)).isZero();
     }
   }
 }
