@@ -128,6 +128,22 @@ public final class Pipeline implements AutoCloseable {
     boolean identityFull = config.settings().cdc().setReplicaIdentityFull();
     for (StreamTableSpec spec : config.streamTables()) {
       TableRef name = new TableRef(spec.schema(), spec.table());
+      StreamTableRow registered = existing.get(name);
+      if (registered != null) {
+        String owner = CatalogStore.slotOf(conn, registered.id());
+        if (!config.cdc().slot().equals(owner)) {
+          problems.add(
+              spec.file()
+                  + ":"
+                  + spec.line()
+                  + ": stream table "
+                  + name
+                  + " is maintained by the pipeline of slot "
+                  + owner
+                  + "; a stream table belongs to one pipeline");
+          continue;
+        }
+      }
       try {
         Plan p =
             StreamTablePlanner.plan(

@@ -1,6 +1,7 @@
 package dev.trickle.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.trickle.testing.Oracle;
 import dev.trickle.testing.PgDatabase;
@@ -63,5 +64,20 @@ final class ReconfigureIT {
         assertThat(p.pipeline().isReady()).isTrue();
       }
     }
+  }
+
+  @Test
+  void aStreamTableOfAnotherPipeline_isRefusedByName() throws Exception {
+    db.execute("CREATE TABLE u (id int PRIMARY KEY)");
+    String yaml = "stream_tables:\n  - name: st_u\n    query: SELECT id FROM u\n";
+    try (PipelineFixture p =
+        PipelineFixture.start(PipelineFixture.writeConfig(db, "first", yaml))) {
+      assertThat(p.pipeline().streamTables()).hasSize(1);
+    }
+    var other = PipelineFixture.writeConfig(db, "second", yaml);
+    assertThatThrownBy(() -> PipelineFixture.start(other))
+        .isInstanceOf(dev.trickle.model.UserError.class)
+        .hasMessageContaining(
+            "stream table public.st_u is maintained by the pipeline of slot first");
   }
 }
