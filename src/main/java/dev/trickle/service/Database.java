@@ -1,6 +1,7 @@
 package dev.trickle.service;
 
 import dev.trickle.config.DatabaseUrl;
+import dev.trickle.config.PgPass;
 import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
@@ -92,10 +93,29 @@ public final class Database {
     return r2dbc.create().block();
   }
 
+  /**
+   * The password: from the URL, else {@code PGPASSWORD}, else the password file ({@code
+   * PGPASSFILE}, default {@code ~/.pgpass}); null when none applies.
+   */
   private static String password(DatabaseUrl url) {
     if (url.password() != null) {
       return url.password();
     }
-    return System.getenv("PGPASSWORD");
+    String env = System.getenv("PGPASSWORD");
+    if (env != null) {
+      return env;
+    }
+    String file = System.getenv("PGPASSFILE");
+    java.nio.file.Path path =
+        file != null
+            ? java.nio.file.Path.of(file)
+            : java.nio.file.Path.of(System.getProperty("user.home"), ".pgpass");
+    try {
+      return java.nio.file.Files.isReadable(path)
+          ? PgPass.lookup(java.nio.file.Files.readString(path), url).orElse(null)
+          : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 }
