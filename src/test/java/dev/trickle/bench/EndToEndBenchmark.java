@@ -116,15 +116,22 @@ public final class EndToEndBenchmark {
     jdbcUrl = cluster.jdbcUrl("postgres");
     try {
       setUpSource();
+      try (Connection c = connect();
+          Statement s = c.createStatement()) {
+        s.execute("CREATE PUBLICATION " + BASE_SLOT + " FOR TABLE bench_src");
+      }
+      String loadBefore = loadAverage();
       List<Double> alone = new ArrayList<>();
+      List<double[]> live = new ArrayList<>();
       for (int r = 0; r < reps; r++) {
         alone.add(writeWorkload());
         vacuum();
         log("writer alone, run %d: %.2f s", r + 1, alone.get(r));
-      }
-      try (Connection c = connect();
-          Statement s = c.createStatement()) {
-        s.execute("CREATE PUBLICATION " + BASE_SLOT + " FOR TABLE bench_src");
+        live.add(recvlogicalLive());
+        vacuum();
+        log(
+            "writer with pg_recvlogical draining live, run %d: writer %.2f s, drained %.2f s",
+            r + 1, live.get(r)[0], live.get(r)[1]);
       }
       Path yaml = writePipelineYaml();
       PipelineConfig cfg = new PipelineLoader(System.getenv(), Map.of()).load(yaml);
@@ -153,7 +160,7 @@ public final class EndToEndBenchmark {
           vacuum();
         }
       }
-      report(bin, alone, latency, through);
+      report(bin, alone, live, latency, through, loadBefore + " / " + loadAverage());
     } finally {
       cluster.close();
     }
@@ -290,13 +297,7 @@ public final class EndToEndBenchmark {
     }
     long started = System.nanoTime();
     double writer = writeWorkload();
-    String endLsn;
-    try (Connection c = connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-      rs.next();
-      endLsn = rs.getString(1);
-    }
+    String endLsn = currentLsn();
     awaitConverged(CONVERGE_TIMEOUT);
     double trickle = (System.nanoTime() - started) / 1e9;
 
@@ -317,48 +318,108 @@ public final class EndToEndBenchmark {
     }
     double peek = (System.nanoTime() - t0) / 1e9;
     double recv = recvlogical(endLsn);
+    dropBaseSlot();
+    return new Throughput(writer, trickle, peek, recv, peekMessages);
+  }
+
+  /**
+   * The minimal consumer, live: pg_recvlogical drains a fresh slot while the workload is written.
+   *
+   * @return {writer seconds, seconds from the first write until the walsender sent the end LSN}
+   */
+  private double[] recvlogicalLive() throws Exception {
     try (Connection c = connect();
         Statement s = c.createStatement()) {
-      s.execute("SELECT pg_drop_replication_slot('" + BASE_SLOT + "')");
+      s.execute("SELECT pg_create_logical_replication_slot('" + BASE_SLOT + "', 'pgoutput')");
     }
-    return new Throughput(writer, trickle, peek, recv, peekMessages);
+    Process p = recvlogicalProcess(null).start();
+    try (Connection c = connect();
+        PreparedStatement active =
+            c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_replication WHERE application_name ="
+                    + " 'pg_recvlogical' AND state = 'streaming'");
+        PreparedStatement sent =
+            c.prepareStatement(
+                "SELECT sent_lsn >= ?::pg_lsn FROM pg_stat_replication WHERE application_name ="
+                    + " 'pg_recvlogical'")) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try (ResultSet rs = active.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) > 0) {
+            break;
+          }
+        }
+        if (System.nanoTime() > deadline || !p.isAlive()) {
+          throw new IllegalStateException("pg_recvlogical did not start streaming");
+        }
+        Thread.sleep(10);
+      }
+      long started = System.nanoTime();
+      double writer = writeWorkload();
+      String endLsn = currentLsn();
+      sent.setString(1, endLsn);
+      deadline = System.nanoTime() + CONVERGE_TIMEOUT.toNanos();
+      while (true) {
+        try (ResultSet rs = sent.executeQuery()) {
+          if (rs.next() && rs.getBoolean(1)) {
+            break;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("pg_recvlogical did not catch up");
+        }
+        Thread.sleep(5);
+      }
+      double drained = (System.nanoTime() - started) / 1e9;
+      return new double[] {writer, drained};
+    } finally {
+      p.destroy();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+      dropBaseSlot();
+    }
+  }
+
+  private void dropBaseSlot() throws SQLException, InterruptedException {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      for (int attempt = 0; ; attempt++) {
+        try {
+          s.execute("SELECT pg_drop_replication_slot('" + BASE_SLOT + "')");
+          return;
+        } catch (SQLException e) {
+          if (attempt >= 100) {
+            throw e;
+          }
+          Thread.sleep(50); // the walsender may not have exited yet
+        }
+      }
+    }
+  }
+
+  private String currentLsn() throws SQLException {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg"), StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   /** Drains the baseline slot up to {@code endLsn} with the Debian pg_recvlogical. */
   private double recvlogical(String endLsn) throws IOException, InterruptedException {
-    Path program = Path.of("/usr/lib/postgresql/15/bin/pg_recvlogical");
-    if (!Files.isExecutable(program)) {
-      program = cluster.binaries().program("pg_recvlogical");
-    }
-    List<String> cmd =
-        List.of(
-            program.toString(),
-            "-h",
-            cluster.host(),
-            "-p",
-            Integer.toString(cluster.port()),
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-S",
-            BASE_SLOT,
-            "--start",
-            "--endpos=" + endLsn,
-            "--no-loop",
-            "-o",
-            "proto_version=1",
-            "-o",
-            "publication_names=" + BASE_SLOT,
-            "-f",
-            "/dev/null");
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
     long t0 = System.nanoTime();
-    Process p = pb.start();
+    Process p = recvlogicalProcess(endLsn).start();
     if (!p.waitFor(10, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new IllegalStateException("pg_recvlogical timed out");
@@ -368,6 +429,46 @@ public final class EndToEndBenchmark {
       throw new IllegalStateException("pg_recvlogical exited with " + p.exitValue());
     }
     return took;
+  }
+
+  /** A pg_recvlogical command on the baseline slot, stopping at {@code endLsn} unless null. */
+  private ProcessBuilder recvlogicalProcess(String endLsn) {
+    Path program = Path.of("/usr/lib/postgresql/15/bin/pg_recvlogical");
+    if (!Files.isExecutable(program)) {
+      program = cluster.binaries().program("pg_recvlogical");
+    }
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                program.toString(),
+                "-h",
+                cluster.host(),
+                "-p",
+                Integer.toString(cluster.port()),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-S",
+                BASE_SLOT,
+                "--start",
+                "--no-loop",
+                "-o",
+                "proto_version=1",
+                "-o",
+                "publication_names=" + BASE_SLOT,
+                "-f",
+                "/dev/null"));
+    if (endLsn != null) {
+      cmd.add("--endpos=" + endLsn);
+    }
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+    pb.environment().put("PGAPPNAME", "pg_recvlogical");
+    return pb;
   }
 
   private void awaitConverged(Duration timeout) throws SQLException, InterruptedException {
@@ -495,7 +596,12 @@ public final class EndToEndBenchmark {
   // ---------------------------------------------------------------- report
 
   private void report(
-      PostgresBinaries bin, List<Double> alone, Latency latency, List<Throughput> through)
+      PostgresBinaries bin,
+      List<Double> alone,
+      List<double[]> live,
+      Latency latency,
+      List<Throughput> through,
+      String load)
       throws SQLException, IOException {
     String pgVersion;
     try (Connection c = connect();
@@ -514,6 +620,7 @@ public final class EndToEndBenchmark {
         .append(' ')
         .append(System.getProperty("java.runtime.version"))
         .append('\n');
+    o.append("- /proc/loadavg at start / end: ").append(load).append('\n');
     o.append(
         String.format(
             Locale.ROOT,
@@ -527,11 +634,21 @@ public final class EndToEndBenchmark {
     double aloneS = median(alone);
     double writerS = median(through.stream().map(Throughput::writerSeconds).toList());
     double trickleS = median(through.stream().map(Throughput::trickleSeconds).toList());
+    List<Double> liveWriter = live.stream().map(x -> x[0]).toList();
+    List<Double> liveDrain = live.stream().map(x -> x[1]).toList();
+    double liveWriterS = median(liveWriter);
+    double liveDrainS = median(liveDrain);
     double peekS = median(through.stream().map(Throughput::peekSeconds).toList());
     double recvS = median(through.stream().map(Throughput::recvlogicalSeconds).toList());
     o.append("\n## Throughput (scan stream table, DIFFERENTIAL, schedule 100ms)\n\n");
     o.append("| measure | seconds (median) | row changes/s | runs (s) |\n|---|---:|---:|---|\n");
     row(o, "PostgreSQL writer alone (no slot)", aloneS, alone);
+    row(o, "PostgreSQL writer with `pg_recvlogical` draining live", liveWriterS, liveWriter);
+    row(
+        o,
+        "`pg_recvlogical` live (first write → walsender sent the writer's end LSN)",
+        liveDrainS,
+        liveDrain);
     row(
         o,
         "PostgreSQL writer with Trickle running",
@@ -549,19 +666,22 @@ public final class EndToEndBenchmark {
         through.stream().map(Throughput::peekSeconds).toList());
     row(
         o,
-        "`pg_recvlogical` drain of the same changes",
+        "`pg_recvlogical` drain of the same changes (backlog, writer finished)",
         recvS,
         through.stream().map(Throughput::recvlogicalSeconds).toList());
     o.append(
         String.format(
             Locale.ROOT,
-            "%nRatios (medians): Trickle / pg_recvlogical = %.2f; Trickle / in-server decode ="
-                + " %.2f; Trickle / writer alone = %.2f; writer with Trickle / writer alone ="
-                + " %.2f (rate).%n",
+            "%nRatios of rates (medians): Trickle / pg_recvlogical live = %.2f; Trickle /"
+                + " pg_recvlogical backlog drain = %.2f; Trickle / in-server decode = %.2f;"
+                + " Trickle / writer alone = %.2f; writer with Trickle / writer alone = %.2f;"
+                + " writer with Trickle / writer with pg_recvlogical = %.2f (bar >= 0.9).%n",
+            liveDrainS / trickleS,
             recvS / trickleS,
             peekS / trickleS,
             aloneS / trickleS,
-            aloneS / writerS));
+            aloneS / writerS,
+            liveWriterS / writerS));
     double rate = changes / trickleS;
     o.append(
         String.format(
