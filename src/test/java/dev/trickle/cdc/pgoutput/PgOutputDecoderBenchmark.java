@@ -18,8 +18,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Decoding throughput of 4-column Insert messages (int, ~10-char text, numeric, short text).
  *
- * <p>Not a unit test (the name does not end in Test). Run it as documented in
- * docs/BENCHMARKS-decoder.md, or via {@link #main}:
+ * <p>Not a unit test (the name does not end in Test). Run it as documented in docs/BENCHMARKS.md,
+ * or via {@link #main}:
  *
  * <pre>
  * mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
