@@ -20,12 +20,26 @@ public record Lsn(long value) implements Comparable<Lsn> {
    */
   public static Lsn parse(String text) {
     int slash = text.indexOf('/');
-    if (slash <= 0 || slash == text.length() - 1) {
+    if (!isHexPart(text, 0, slash) || !isHexPart(text, slash + 1, text.length())) {
       throw new IllegalArgumentException("not an LSN: " + text);
     }
     long hi = Long.parseLong(text.substring(0, slash), 16);
     long lo = Long.parseLong(text.substring(slash + 1), 16);
     return new Lsn((hi << 32) | lo);
+  }
+
+  /** Whether {@code text[from, to)} is 1 to 8 ASCII hex digits, as PostgreSQL's pg_lsn accepts. */
+  private static boolean isHexPart(String text, int from, int to) {
+    if (from < 0 || to - from < 1 || to - from > 8) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
