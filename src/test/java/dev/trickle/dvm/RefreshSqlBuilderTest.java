@@ -23,7 +23,8 @@ final class RefreshSqlBuilderTest {
               new Column("amount", "numeric(12,2)")),
           List.of(new Column("id", "integer")),
           'd',
-          1000);
+          1000,
+          true);
   static final String KEYED_QUERY =
       "SELECT w.id, w.\"select\", w.amount * 2 AS doubled FROM public.\"we\"\"ird\" w"
           + " WHERE w.amount > 10";
@@ -47,7 +48,8 @@ final class RefreshSqlBuilderTest {
               new Column("select", "integer")),
           List.of(),
           'f',
-          -1);
+          -1,
+          true);
   static final String MULTISET_QUERY = "SELECT kind, \"select\" FROM events WHERE kind <> 'noise'";
   static final List<Column> MULTISET_COLUMNS =
       List.of(new Column("kind", "text"), new Column("select", "integer"));
@@ -184,7 +186,8 @@ final class RefreshSqlBuilderTest {
             WEIRD_SOURCE.columns(),
             List.of(new Column("select", "text"), new Column("id", "integer")),
             'd',
-            -1);
+            -1,
+            true);
     ScanShape shape = new ScanShape(WEIRD, "we\"ird", List.of("amount"), null);
 
     RefreshSql sql =

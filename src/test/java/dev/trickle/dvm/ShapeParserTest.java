@@ -14,7 +14,7 @@ final class ShapeParserTest {
           new Column("amount", "numeric(12,2)"),
           new Column("Note", "text"));
   private static final SourceTable ORDERS_SOURCE =
-      new SourceTable(ORDERS, ORDER_COLUMNS, List.of(new Column("id", "integer")), 'd', 1000);
+      new SourceTable(ORDERS, ORDER_COLUMNS, List.of(new Column("id", "integer")), 'd', 1000, true);
 
   private static ProbeResult probe(
       List<Column> output, List<SourceTable> sources, String... features) {
@@ -118,7 +118,8 @@ final class ShapeParserTest {
             List.of(new Column("order_id", "integer")),
             List.of(),
             'f',
-            -1);
+            -1,
+            true);
 
     ShapeParser.Outcome o =
         ShapeParser.analyse(
