@@ -100,7 +100,8 @@ public final class RefreshSqlBuilder {
             source.key().size(), i -> shape.alias() + "." + quoteIdent(source.key().get(i).name()));
     String items =
         joined(shape.items().size(), i -> shape.items().get(i) + " AS __pgt_c" + (i + 1));
-    String from = " FROM " + source.table().quoted() + " AS " + shape.alias();
+    String from =
+        " FROM " + source.table().quoted() + (shape.aliased() ? " AS " + shape.alias() : "");
     String where = shape.where() == null ? "true" : "(" + shape.where() + ")";
     String rowId = "md5(ROW(" + aliasKeys + ")::text)::uuid";
     List<String> full =

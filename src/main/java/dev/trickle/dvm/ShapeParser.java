@@ -80,7 +80,9 @@ public final class ShapeParser {
     Expression where = select.getWhere();
     TableRef ref = source.table();
     return new Outcome(
-        new ScanShape(ref, alias, items, where == null ? null : where.toString()), null);
+        new ScanShape(
+            ref, alias, items, where == null ? null : where.toString(), table.getAlias() != null),
+        null);
   }
 
   private static Outcome notScan(String reason) {

@@ -85,7 +85,22 @@ public final class StreamTablePlanner {
       SourceTable source = strategy == Strategy.FULL_ONLY ? null : probe.sources().get(0);
       RefreshSql sql =
           RefreshSqlBuilder.build(0, name, query, probe.columns(), strategy, shape.shape(), source);
-      checkGeneratedSql(conn, name, sql, alreadyRegistered);
+      String rejected = checkGeneratedSql(conn, name, sql, alreadyRegistered);
+      if (rejected != null && strategy != Strategy.FULL_ONLY && mode == RefreshMode.AUTO) {
+        warnings.add(
+            "stream table "
+                + name
+                + ": AUTO refreshes FULL because its delta SQL was rejected: "
+                + rejected);
+        identityFull.clear();
+        sql =
+            RefreshSqlBuilder.build(
+                0, name, query, probe.columns(), Strategy.FULL_ONLY, null, null);
+        rejected = checkGeneratedSql(conn, name, sql, alreadyRegistered);
+      }
+      if (rejected != null) {
+        throw new UserError("stream table " + name + ": cannot be maintained: " + rejected);
+      }
       return new Plan(name, query, mode, preset, schedule, probe, sql, identityFull, warnings);
     } finally {
       conn.rollback();
@@ -193,7 +208,12 @@ public final class StreamTablePlanner {
     }
   }
 
-  private static void checkGeneratedSql(
+  /**
+   * Lets the server check the generated SQL (inside a savepoint that is rolled back).
+   *
+   * @return null when accepted, else the server's one-line complaint
+   */
+  private static String checkGeneratedSql(
       Connection conn, TableRef name, RefreshSql sql, boolean alreadyRegistered)
       throws SQLException {
     try (Statement st = conn.createStatement()) {
@@ -212,13 +232,11 @@ public final class StreamTablePlanner {
           st.execute(sql.deltaTable().replace("IF NOT EXISTS ", ""));
           st.execute("EXPLAIN " + sql.applyDelta());
         }
+        return null;
       } catch (PSQLException e) {
+        return e.getMessage().lines().findFirst().orElse("");
+      } finally {
         st.execute("ROLLBACK TO SAVEPOINT __pgt_check");
-        throw new UserError(
-            "stream table "
-                + name
-                + ": cannot be maintained: "
-                + e.getMessage().lines().findFirst().orElse(""));
       }
     }
   }

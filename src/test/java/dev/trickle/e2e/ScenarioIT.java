@@ -24,6 +24,9 @@ final class ScenarioIT {
   static final String BATCHES = "SELECT id, batch, payload FROM batches WHERE batch >= 0";
   static final String VALUES = "SELECT id, label, doc, big, coalesce(n, -1) AS n FROM vals";
   static final String LOG = "SELECT line, level FROM log WHERE level <> 'debug'";
+  static final String QUALIFIED =
+      "SELECT public.batches.id, upper(public.batches.payload) AS p FROM public.batches WHERE"
+          + " public.batches.batch % 2 = 0";
   static final String PARTED = "SELECT id, region, qty FROM parted WHERE qty > 0";
 
   private static PipelineFixture pipeline;
@@ -48,6 +51,9 @@ final class ScenarioIT {
             + "\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n"
             + "  - name: st_log\n    query: "
             + LOG
+            + "\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n"
+            + "  - name: st_qualified\n    query: "
+            + QUALIFIED
             + "\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n"
             + "  - name: st_parted\n    query: "
             + PARTED
@@ -104,6 +110,7 @@ final class ScenarioIT {
     }
     try (Connection c = db.connect()) {
       assertThat(Oracle.awaitEqual(c, "st_batches", BATCHES, 20_000)).isZero();
+      assertThat(Oracle.awaitEqual(c, "st_qualified", QUALIFIED, 20_000)).isZero();
     }
     done.set(true);
     reader.join();
