@@ -1,0 +1,184 @@
+package dev.trickle.service;
+
+import dev.trickle.catalog.CatalogStore;
+import dev.trickle.model.Lsn;
+import dev.trickle.model.TableRef;
+import dev.trickle.model.UserError;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prepares the server side of a pipeline at start-up: the publication (published via partition
+ * roots), the replication slot and its identity check, source tables in the publication with the
+ * replica identity their stream tables need, and the wait for transactions older than a publication
+ * change.
+ */
+final class ReplicationSetup {
+  private static final Logger log = LoggerFactory.getLogger(ReplicationSetup.class);
+
+  private ReplicationSetup() {}
+
+  static void ensurePublication(Connection conn, String publication) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement("SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
+      ps.setString(1, publication);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          if (!rs.getBoolean(1)) {
+            try (Statement st = conn.createStatement()) {
+              st.execute(
+                  "ALTER PUBLICATION "
+                      + TableRef.quoteIdent(publication)
+                      + " SET (publish_via_partition_root = true)");
+            }
+            log.info("set publish_via_partition_root on publication {}", publication);
+          }
+          return;
+        }
+      }
+    }
+    try (Statement st = conn.createStatement()) {
+      // changes of partitions arrive under the partitioned table's name, as stream tables read it
+      st.execute(
+          "CREATE PUBLICATION "
+              + TableRef.quoteIdent(publication)
+              + " WITH (publish_via_partition_root = true)");
+    }
+    log.info("created publication {}", publication);
+  }
+
+  static void ensureSlot(Connection conn, String slot, String publication) throws SQLException {
+    Optional<Lsn> recorded = CatalogStore.slotPosition(conn, slot);
+    Lsn confirmed = null;
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT confirmed_flush_lsn::text, plugin, database = current_database() FROM"
+                + " pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          if (!"pgoutput".equals(rs.getString(2)) || !rs.getBoolean(3)) {
+            throw new UserError(
+                "replication slot "
+                    + slot
+                    + " belongs to another database or plugin; choose another cdc.slot");
+          }
+          confirmed = rs.getString(1) == null ? Lsn.ZERO : Lsn.parse(rs.getString(1));
+        }
+      }
+    }
+    if (confirmed == null) {
+      try (PreparedStatement ps =
+          conn.prepareStatement(
+              "SELECT lsn::text FROM pg_create_logical_replication_slot(?, 'pgoutput')")) {
+        ps.setString(1, slot);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          confirmed = Lsn.parse(rs.getString(1));
+        }
+      }
+      log.info("created replication slot {} at {}", slot, confirmed);
+      if (recorded.isPresent()) {
+        resnapshot(
+            conn, slot, "replication slot " + slot + " had disappeared and was created again");
+      }
+    } else if (recorded.isPresent() && confirmed.isAfter(recorded.get())) {
+      resnapshot(
+          conn,
+          slot,
+          "replication slot "
+              + slot
+              + " is at "
+              + confirmed
+              + " but Trickle confirmed only "
+              + recorded.get()
+              + " (dropped and recreated, or advanced by someone else)");
+    }
+    if (recorded.isPresent()) {
+      CatalogStore.resetSlotPosition(conn, slot, confirmed);
+    } else {
+      CatalogStore.saveSlotPosition(conn, slot, publication, confirmed);
+    }
+  }
+
+  private static void resnapshot(Connection conn, String slot, String why) throws SQLException {
+    int n = CatalogStore.forgetFrontiers(conn, slot);
+    log.warn(
+        "{}: changes may have been missed, so {} stream table(s) will be filled again", why, n);
+  }
+
+  static boolean prepareSources(Connection conn, Plan p, String publication) throws SQLException {
+    for (TableRef t : p.needsReplicaIdentityFull()) {
+      try (Statement st = conn.createStatement()) {
+        st.execute("ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL");
+      }
+      log.info(
+          "set REPLICA IDENTITY FULL on {} (stream table {} needs old row images)", t, p.name());
+    }
+    boolean added = false;
+    for (TableRef t : new LinkedHashSet<>(p.sources())) {
+      try (PreparedStatement ps =
+          conn.prepareStatement(
+              "SELECT 1 FROM pg_publication_tables WHERE pubname = ? AND schemaname = ? AND"
+                  + " tablename = ?")) {
+        ps.setString(1, publication);
+        ps.setString(2, t.schema());
+        ps.setString(3, t.name());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            continue;
+          }
+        }
+      }
+      try (Statement st = conn.createStatement()) {
+        st.execute(
+            "ALTER PUBLICATION " + TableRef.quoteIdent(publication) + " ADD TABLE " + t.quoted());
+      }
+      log.info("added {} to publication {}", t, publication);
+      added = true;
+    }
+    return added;
+  }
+
+  /**
+   * Waits until every transaction that was running when sources were added to the publication has
+   * ended, so that none of their changes escape both the first snapshot and the stream (as CREATE
+   * INDEX CONCURRENTLY waits out older transactions).
+   */
+  static void waitForOlderTransactions(Connection conn) throws SQLException {
+    long horizon;
+    try (Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")) {
+      rs.next();
+      horizon = rs.getLong(1);
+    }
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (Statement st = conn.createStatement();
+          ResultSet rs =
+              st.executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")) {
+        rs.next();
+        if (rs.getLong(1) >= horizon) {
+          return;
+        }
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    throw new IllegalStateException(
+        "transactions older than the publication change are still running after 10 minutes");
+  }
+}

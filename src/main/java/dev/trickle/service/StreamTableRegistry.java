@@ -1,0 +1,118 @@
+package dev.trickle.service;
+
+import dev.trickle.catalog.CatalogStore;
+import dev.trickle.catalog.StreamTableRow;
+import dev.trickle.dvm.RefreshSqlBuilder;
+import dev.trickle.dvm.ShapeParser;
+import dev.trickle.model.Strategy;
+import dev.trickle.model.TableRef;
+import dev.trickle.refresh.StreamTable;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings the registry in line with the configuration at start-up: creates new stream tables
+ * (storage and catalog row in one transaction), recreates those whose query changed, resumes the
+ * others, and detaches registered stream tables the configuration no longer lists.
+ */
+final class StreamTableRegistry {
+  private static final Logger log = LoggerFactory.getLogger(StreamTableRegistry.class);
+
+  /** Status of a registered stream table that the configuration no longer lists. */
+  static final String DETACHED = "DETACHED";
+
+  private StreamTableRegistry() {}
+
+  static StreamTable createOrResume(Connection conn, Plan p, StreamTableRow row, String slot)
+      throws SQLException {
+    if (row != null && !row.query().equals(p.query())) {
+      log.info("query of {} changed; recreating it", p.name());
+      conn.setAutoCommit(false);
+      try (Statement st = conn.createStatement()) {
+        st.execute("DROP TABLE IF EXISTS " + p.name().quoted());
+        CatalogStore.delete(conn, row.id());
+        conn.commit();
+      } finally {
+        conn.setAutoCommit(true);
+      }
+      row = null;
+    }
+    long id;
+    if (row == null) {
+      conn.setAutoCommit(false);
+      try (Statement st = conn.createStatement()) {
+        for (String s : p.sql().createStorage()) {
+          st.execute(s);
+        }
+        id =
+            CatalogStore.insert(
+                conn,
+                p.name(),
+                p.query(),
+                p.schedule(),
+                p.mode().name(),
+                p.preset(),
+                p.sql().strategy(),
+                slot);
+        conn.commit();
+      } catch (SQLException | RuntimeException e) {
+        conn.rollback();
+        throw e;
+      } finally {
+        conn.setAutoCommit(true);
+      }
+      log.info("created stream table {} ({}, {})", p.name(), p.mode(), p.sql().strategy());
+    } else {
+      id = row.id();
+      CatalogStore.updateSettings(conn, id, p.schedule(), p.mode().name(), p.preset());
+      if (DETACHED.equals(row.status())) {
+        log.info(
+            "{} is configured again; filling it again (changes were not followed while it was detached)",
+            p.name());
+        CatalogStore.forgetFrontier(conn, id);
+      }
+    }
+    Strategy strategy = p.sql().strategy();
+    var shape = ShapeParser.analyse(p.query(), p.probe());
+    var sql =
+        RefreshSqlBuilder.build(
+            id,
+            p.name(),
+            p.query(),
+            p.probe().columns(),
+            strategy,
+            strategy == Strategy.FULL_ONLY ? null : shape.shape(),
+            strategy == Strategy.FULL_ONLY ? null : p.probe().sources().get(0));
+    long sourceRows =
+        p.probe().sources().size() == 1 ? p.probe().sources().get(0).estimatedRows() : -1;
+    return new StreamTable(
+        id, p.name(), p.query(), p.mode(), p.preset(), p.schedule(), p.sources(), sourceRows, sql);
+  }
+
+  /**
+   * Marks registered stream tables of this slot that the configuration no longer lists: they keep
+   * their contents but are no longer maintained, and are filled again if they come back.
+   */
+  static void detachUnconfigured(
+      Connection conn,
+      java.util.Collection<StreamTableRow> rows,
+      Set<TableRef> configured,
+      String slot)
+      throws SQLException {
+    for (StreamTableRow row : rows) {
+      if (!configured.contains(row.name())
+          && !DETACHED.equals(row.status())
+          && slot.equals(CatalogStore.slotOf(conn, row.id()))) {
+        CatalogStore.setStatus(conn, row.id(), DETACHED);
+        log.warn(
+            "stream table {} is registered but not in the configuration: it is no longer"
+                + " maintained (status DETACHED); drop the table, or configure it again",
+            row.name());
+      }
+    }
+  }
+}
