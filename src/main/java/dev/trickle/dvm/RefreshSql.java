@@ -29,4 +29,16 @@ public record RefreshSql(
     fullRefresh = List.copyOf(fullRefresh);
     deltaColumns = List.copyOf(deltaColumns);
   }
+
+  /**
+   * The statement that gives the planner statistics on a filled delta table (worth it for large
+   * deltas, where it turns per-key index probes into hash joins), or null for FULL_ONLY.
+   */
+  public String analyzeDelta() {
+    if (copyIn == null) {
+      return null;
+    }
+    String target = copyIn.substring("COPY ".length(), copyIn.length() - " FROM STDIN".length());
+    return "ANALYZE " + target;
+  }
 }

@@ -38,6 +38,13 @@ public final class RefreshExecutor implements AutoCloseable {
   private final BlockingQueue<R2dbcSession> idle = new LinkedBlockingQueue<>();
 
   /**
+   * Deltas of at least this many rows get planner statistics before the MERGE: without them the
+   * planner guesses a small temp table and probes indexes per key (measured: 70,000 keys took 0.96
+   * s that way and 0.59 s with hash joins after ANALYZE); small deltas keep the index plan.
+   */
+  static final int ANALYZE_DELTA_ROWS = 1000;
+
+  /**
    * Creates the executor.
    *
    * @param connect opens an R2DBC connection
@@ -144,6 +151,9 @@ public final class RefreshExecutor implements AutoCloseable {
       deltaRows = encoded.rows();
       s.execute(sql.deltaTable());
       s.copyIn(sql.copyIn(), encoded.copyText());
+      if (encoded.rows() >= ANALYZE_DELTA_ROWS) {
+        s.execute(sql.analyzeDelta());
+      }
       affected = s.execute(sql.applyDelta());
     }
     s.execute(

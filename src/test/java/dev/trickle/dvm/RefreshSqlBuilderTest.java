@@ -155,6 +155,7 @@ final class RefreshSqlBuilderTest {
         .isEqualTo(
             "CREATE TEMP TABLE IF NOT EXISTS __pgt_keys_42 (\"id\" integer) ON COMMIT DELETE ROWS");
     assertThat(sql.copyIn()).isEqualTo("COPY pg_temp.__pgt_keys_42 FROM STDIN");
+    assertThat(sql.analyzeDelta()).isEqualTo("ANALYZE pg_temp.__pgt_keys_42");
   }
 
   @Test

@@ -180,4 +180,23 @@ final class ScenarioIT {
       assertThat(Oracle.awaitEqual(c, "st_parted", PARTED, 20_000)).isZero();
     }
   }
+
+  @Test
+  void largeDelta_isAppliedDifferentiallyWithStatistics() throws Exception {
+    try (Connection c = db.connect();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "INSERT INTO batches SELECT 900000 + g, -1, 'bulk' FROM generate_series(1, 6000) g");
+      assertThat(Oracle.awaitEqual(c, "st_batches", BATCHES, 20_000)).isZero();
+      st.execute("UPDATE batches SET batch = 7, payload = 'moved' WHERE id > 900000");
+      assertThat(Oracle.awaitEqual(c, "st_batches", BATCHES, 20_000)).isZero();
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT max(delta_rows) FROM pgtrickle.pgt_refresh_history WHERE stream_table ="
+                  + " 'public.st_batches' AND mode = 'DIFFERENTIAL'")) {
+        rs.next();
+        assertThat(rs.getLong(1)).isGreaterThanOrEqualTo(6000);
+      }
+    }
+  }
 }
