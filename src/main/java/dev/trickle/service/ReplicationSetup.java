@@ -102,6 +102,15 @@ final class ReplicationSetup {
               + recorded.get()
               + " (dropped and recreated, or advanced by someone else)");
     }
+    if (recorded.isPresent() && recorded.get().isAfter(confirmed)) {
+      // a server crash reverts a slot to its last checkpointed position; nothing is missing
+      log.info(
+          "replication slot {} is at {}, behind the recorded {}: the transactions in between are"
+              + " received again and skipped where a frontier already includes them",
+          slot,
+          confirmed,
+          recorded.get());
+    }
     if (recorded.isPresent()) {
       CatalogStore.resetSlotPosition(conn, slot, confirmed);
     } else {
