@@ -18,7 +18,8 @@ import java.util.Optional;
 public final class CatalogStore {
   private static final String SELECT =
       "SELECT pgt_id, pgt_schema, pgt_name, query, schedule_ms, refresh_mode, preset, strategy,"
-          + " status, frontier, last_refresh_at, last_error FROM pgtrickle.pgt_stream_tables";
+          + " status, frontier, last_refresh_at, last_error, coalesce(to_jsonb(s) ->> 'origin',"
+          + " 'config'), slot_name FROM pgtrickle.pgt_stream_tables s";
 
   private CatalogStore() {}
 
@@ -62,13 +63,14 @@ public final class CatalogStore {
       String refreshMode,
       String preset,
       Strategy strategy,
-      String slot)
+      String slot,
+      String origin)
       throws SQLException {
     try (PreparedStatement ps =
         conn.prepareStatement(
             "INSERT INTO pgtrickle.pgt_stream_tables (pgt_schema, pgt_name, query, schedule_ms,"
-                + " refresh_mode, preset, strategy, slot_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                + " RETURNING pgt_id")) {
+                + " refresh_mode, preset, strategy, slot_name, origin) VALUES (?, ?, ?, ?, ?, ?,"
+                + " ?, ?, ?) RETURNING pgt_id")) {
       ps.setString(1, name.schema());
       ps.setString(2, name.name());
       ps.setString(3, query);
@@ -77,6 +79,7 @@ public final class CatalogStore {
       ps.setString(6, preset);
       ps.setString(7, strategy.name());
       ps.setString(8, slot);
+      ps.setString(9, origin);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);
@@ -159,8 +162,13 @@ public final class CatalogStore {
     }
   }
 
-  /** Removes a stream table from the registry. */
+  /** Removes a stream table and its refresh history from the catalog. */
   public static void delete(Connection conn, long id) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement("DELETE FROM pgtrickle.pgt_refresh_history WHERE pgt_id = ?")) {
+      ps.setLong(1, id);
+      ps.executeUpdate();
+    }
     try (PreparedStatement ps =
         conn.prepareStatement("DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?")) {
       ps.setLong(1, id);
@@ -234,7 +242,9 @@ public final class CatalogStore {
                 rs.getString(9),
                 frontier == null ? null : PgSnapshot.parse(frontier),
                 last == null ? null : last.toInstant(),
-                rs.getString(12)));
+                rs.getString(12),
+                rs.getString(13),
+                rs.getString(14)));
       }
     }
     return out;

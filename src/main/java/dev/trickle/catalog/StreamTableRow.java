@@ -20,6 +20,8 @@ import java.time.Instant;
  * @param frontier snapshot the contents reflect; null before the first fill completes
  * @param lastRefreshAt time of the last successful refresh, or null
  * @param lastError last error text, or null
+ * @param origin {@code config} (declared in YAML) or {@code api} (created at run time)
+ * @param slot the replication slot of the pipeline that maintains it
  */
 public record StreamTableRow(
     long id,
@@ -32,4 +34,12 @@ public record StreamTableRow(
     String status,
     PgSnapshot frontier,
     Instant lastRefreshAt,
-    String lastError) {}
+    String lastError,
+    String origin,
+    String slot) {
+
+  /** Whether it was created at run time (HTTP API or CLI) rather than declared in YAML. */
+  public boolean isRuntime() {
+    return "api".equals(origin);
+  }
+}

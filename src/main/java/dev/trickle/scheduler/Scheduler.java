@@ -54,6 +54,9 @@ public final class Scheduler implements AutoCloseable {
     volatile String fillReason;
     volatile boolean running;
     volatile long dueAtNanos;
+    volatile boolean forced;
+    final java.util.Queue<java.util.concurrent.CompletableFuture<RefreshOutcome>> waiters =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     Entry(StreamTable st, String fillReason) {
       this.st = st;
@@ -99,9 +102,44 @@ public final class Scheduler implements AutoCloseable {
     entries.put(st.id(), new Entry(st, fillReason));
   }
 
-  /** Removes a stream table. */
+  /** Removes a stream table, waiting (up to a minute) for a refresh of it that is running. */
   public void remove(long id) {
-    entries.remove(id);
+    Entry e = entries.remove(id);
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (e != null && e.running && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Refreshes a stream table as soon as a worker is free, whether or not it is due or has changes,
+   * and reports how it went. Refreshes of one stream table never overlap.
+   *
+   * @param id the stream table
+   * @return completes with the outcome, or exceptionally with the refresh's error
+   */
+  public java.util.concurrent.CompletableFuture<RefreshOutcome> refreshNow(long id) {
+    java.util.concurrent.CompletableFuture<RefreshOutcome> f =
+        new java.util.concurrent.CompletableFuture<>();
+    Entry e = entries.get(id);
+    if (e == null) {
+      f.completeExceptionally(new IllegalArgumentException("no stream table with id " + id));
+      return f;
+    }
+    e.waiters.add(f);
+    e.forced = true;
+    return f;
+  }
+
+  /** Whether a stream table has had its first fill. */
+  public boolean isFilled(long id) {
+    Entry e = entries.get(id);
+    return e != null && !e.needsFill;
   }
 
   /** Starts ticking. */
@@ -136,12 +174,13 @@ public final class Scheduler implements AutoCloseable {
             "change buffer over its budget ({} bytes); refreshing {} FULL",
             store.bytes(),
             e.st.name());
-      } else if (now - e.dueAtNanos < 0) {
+      } else if (now - e.dueAtNanos < 0 && !e.forced) {
         continue;
       }
-      if (!e.needsFill && !store.hasPending(e.st.id())) {
+      if (!e.needsFill && !e.forced && !store.hasPending(e.st.id())) {
         continue;
       }
+      e.forced = false;
       e.running = true;
       e.dueAtNanos = now + e.st.schedule().toNanos();
       workers.execute(() -> runRefresh(e));
@@ -150,9 +189,15 @@ public final class Scheduler implements AutoCloseable {
 
   private void runRefresh(Entry e) {
     active.incrementAndGet();
+    java.util.List<java.util.concurrent.CompletableFuture<RefreshOutcome>> waiting =
+        new java.util.ArrayList<>();
+    for (var w = e.waiters.poll(); w != null; w = e.waiters.poll()) {
+      waiting.add(w);
+    }
     try {
       RefreshOutcome outcome = executor.refresh(e.st, e.needsFill ? e.fillReason : null);
       e.needsFill = false;
+      waiting.forEach(w -> w.complete(outcome));
       if (outcome.applied()) {
         log.debug(
             "refreshed {} {} ({}): {} source txns, {} delta rows, {} rows changed in {} ms",
@@ -165,6 +210,7 @@ public final class Scheduler implements AutoCloseable {
             outcome.millis());
       }
     } catch (Exception ex) {
+      waiting.forEach(w -> w.completeExceptionally(ex));
       if (!stopping && Failures.isConnectionLoss(ex)) {
         log.warn(
             "refresh of {} lost its connection ({}); retrying", e.st.name(), Failures.oneLine(ex));

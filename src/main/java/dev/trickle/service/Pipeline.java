@@ -9,6 +9,7 @@ import dev.trickle.cdc.FenceRegistry;
 import dev.trickle.cdc.ReplicationSource;
 import dev.trickle.config.CdcSettings;
 import dev.trickle.config.PipelineConfig;
+import dev.trickle.config.RefreshMode;
 import dev.trickle.config.StreamTableSpec;
 import dev.trickle.model.Lsn;
 import dev.trickle.model.TableRef;
@@ -114,7 +115,7 @@ public final class Pipeline implements AutoCloseable {
       TableRef name = new TableRef(spec.schema(), spec.table());
       StreamTableRow registered = existing.get(name);
       if (registered != null) {
-        String owner = CatalogStore.slotOf(conn, registered.id());
+        String owner = registered.slot();
         if (!config.cdc().slot().equals(owner)) {
           problems.add(
               spec.file()
@@ -145,6 +146,28 @@ public final class Pipeline implements AutoCloseable {
         problems.add(spec.file() + ":" + spec.line() + ": " + e.getMessage());
       }
     }
+    Set<TableRef> declared = new java.util.HashSet<>();
+    config.streamTables().forEach(t -> declared.add(new TableRef(t.schema(), t.table())));
+    for (StreamTableRow row : existing.values()) {
+      if (row.isRuntime()
+          && config.cdc().slot().equals(row.slot())
+          && !declared.contains(row.name())) {
+        try {
+          plans.add(
+              StreamTablePlanner.plan(
+                  conn,
+                  row.name(),
+                  row.query(),
+                  RefreshMode.parse(row.refreshMode()),
+                  row.preset(),
+                  row.schedule(),
+                  identityFull,
+                  true));
+        } catch (UserError e) {
+          problems.add("stream table " + row.name() + " (created at run time): " + e.getMessage());
+        }
+      }
+    }
     if (!problems.isEmpty()) {
       throw new UserError(String.join("\n", problems));
     }
@@ -165,6 +188,7 @@ public final class Pipeline implements AutoCloseable {
     Lsn recorded;
     try (Connection conn = db.connect()) {
       if (catalogExists(conn)) {
+        Migrations.migrate(conn);
         for (StreamTableRow r : CatalogStore.listAll(conn)) {
           existing.put(r.name(), r);
         }
@@ -186,7 +210,9 @@ public final class Pipeline implements AutoCloseable {
       }
       Set<TableRef> configured = new java.util.HashSet<>();
       for (Plan p : plans) {
-        tables.add(StreamTableRegistry.createOrResume(conn, p, existing.get(p.name()), slot));
+        StreamTableRow row = existing.get(p.name());
+        String origin = row != null && row.isRuntime() ? "api" : "config";
+        tables.add(StreamTableRegistry.createOrResume(conn, p, row, slot, origin));
         configured.add(p.name());
       }
       StreamTableRegistry.detachUnconfigured(conn, existing.values(), configured, slot);
@@ -296,7 +322,41 @@ public final class Pipeline implements AutoCloseable {
 
   /** The stream tables this pipeline maintains. */
   public List<StreamTable> streamTables() {
-    return List.copyOf(tables);
+    synchronized (tables) {
+      return List.copyOf(tables);
+    }
+  }
+
+  /** Runtime operations: create, drop, refresh now, preview. */
+  public StreamTableAdmin admin() {
+    return new StreamTableAdmin(this);
+  }
+
+  /** The configuration the pipeline runs. */
+  public PipelineConfig config() {
+    return config;
+  }
+
+  Scheduler scheduler() {
+    return scheduler;
+  }
+
+  /** Starts maintaining a stream table created at run time; it is filled first. */
+  void adopt(StreamTable st) {
+    store.register(st.id(), Set.copyOf(st.sources()), null);
+    synchronized (tables) {
+      tables.add(st);
+    }
+    scheduler.add(st, "initial_fill");
+  }
+
+  /** Stops maintaining a stream table (waits for a refresh in flight). */
+  void forget(StreamTable st) {
+    scheduler.remove(st.id());
+    store.unregister(st.id());
+    synchronized (tables) {
+      tables.remove(st);
+    }
   }
 
   private int failed(StreamTable st, Exception error) {

@@ -27,8 +27,8 @@ final class StreamTableRegistry {
 
   private StreamTableRegistry() {}
 
-  static StreamTable createOrResume(Connection conn, Plan p, StreamTableRow row, String slot)
-      throws SQLException {
+  static StreamTable createOrResume(
+      Connection conn, Plan p, StreamTableRow row, String slot, String origin) throws SQLException {
     if (row != null && !row.query().equals(p.query())) {
       log.info("query of {} changed; recreating it", p.name());
       conn.setAutoCommit(false);
@@ -57,7 +57,8 @@ final class StreamTableRegistry {
                 p.mode().name(),
                 p.preset(),
                 p.sql().strategy(),
-                slot);
+                slot,
+                origin);
         conn.commit();
       } catch (SQLException | RuntimeException e) {
         conn.rollback();
@@ -105,8 +106,9 @@ final class StreamTableRegistry {
       throws SQLException {
     for (StreamTableRow row : rows) {
       if (!configured.contains(row.name())
+          && !row.isRuntime()
           && !DETACHED.equals(row.status())
-          && slot.equals(CatalogStore.slotOf(conn, row.id()))) {
+          && slot.equals(row.slot())) {
         CatalogStore.setStatus(conn, row.id(), DETACHED);
         log.warn(
             "stream table {} is registered but not in the configuration: it is no longer"

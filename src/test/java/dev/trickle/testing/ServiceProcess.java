@@ -89,6 +89,24 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /** The HTTP port. */
+  public int port() {
+    return port;
+  }
+
+  /** Body of a POST with a JSON body (also for error statuses). */
+  public String post(String path, String json) throws IOException {
+    HttpURLConnection c =
+        (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+    c.setRequestMethod("POST");
+    c.setDoOutput(true);
+    c.setRequestProperty("Content-Type", "application/json");
+    c.getOutputStream().write(json.getBytes(StandardCharsets.UTF_8));
+    try (var in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
   /** SIGKILL, no chance to clean up. */
   public void kill9() throws InterruptedException {
     process.destroyForcibly();

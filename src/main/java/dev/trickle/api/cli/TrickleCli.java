@@ -12,7 +12,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "trickle 0.1.0",
     description = "Keeps SQL stream tables in PostgreSQL fresh from logical replication.",
-    subcommands = {RunCommand.class, DemoCommand.class, ValidateCommand.class})
+    subcommands = {
+      RunCommand.class,
+      DemoCommand.class,
+      ValidateCommand.class,
+      PreviewCommand.class,
+      AdminCommands.Create.class,
+      AdminCommands.Drop.class,
+      AdminCommands.Refresh.class,
+      AdminCommands.Status.class
+    })
 public final class TrickleCli implements Runnable {
   /** Exit code for bad usage or invalid configuration. */
   public static final int USAGE = 2;

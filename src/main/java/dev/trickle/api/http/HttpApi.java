@@ -27,8 +27,9 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The HTTP endpoints of CONTRACT §4 that exist so far: {@code /metrics}, {@code /healthz}, {@code
- * /readyz} and {@code GET /api/v1/stream-tables}. The admin API requires a bearer token when bound
- * to a non-loopback address.
+ * /readyz}, {@code GET|POST /api/v1/stream-tables}, {@code DELETE /api/v1/stream-tables/{name}},
+ * {@code POST /api/v1/stream-tables/{name}/refresh} and {@code POST /api/v1/preview}. The admin API
+ * requires a bearer token when bound to a non-loopback address.
  */
 public final class HttpApi implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,13 +66,29 @@ public final class HttpApi implements AutoCloseable {
             .host(host)
             .port(port)
             .route(
-                r ->
-                    r.get("/metrics", (req, res) -> text(res, 200, metrics.scrape()))
+                routes ->
+                    routes
+                        .get("/metrics", (req, res) -> text(res, 200, metrics.scrape()))
                         .get("/healthz", (req, res) -> json(res, 200, Map.of("status", "ok")))
                         .get("/readyz", (req, res) -> ready(res))
                         .get(
+                            "/api/v1/stream-tables", (req, res) -> authorized(req, res, this::list))
+                        .post(
                             "/api/v1/stream-tables",
-                            (req, res) -> authorized(req, res, this::list)))
+                            (req, res) -> authorized(req, res, r -> body(req, r, this::create)))
+                        .delete(
+                            "/api/v1/stream-tables/{name}",
+                            (req, res) ->
+                                authorized(
+                                    req, res, r -> call(r, 200, () -> drop(req.param("name")))))
+                        .post(
+                            "/api/v1/stream-tables/{name}/refresh",
+                            (req, res) ->
+                                authorized(
+                                    req, res, r -> call(r, 200, () -> refresh(req.param("name")))))
+                        .post(
+                            "/api/v1/preview",
+                            (req, res) -> authorized(req, res, r -> body(req, r, this::preview))))
             .bindNow();
   }
 
@@ -100,6 +117,125 @@ public final class HttpApi implements AutoCloseable {
     return handler.apply(res);
   }
 
+  /** Largest request body accepted. */
+  static final int MAX_BODY_BYTES = 1 << 20;
+
+  private Publisher<Void> body(
+      HttpServerRequest req,
+      HttpServerResponse res,
+      java.util.function.BiFunction<HttpServerResponse, Map<String, Object>, Publisher<Void>>
+          handler) {
+    return req.receive()
+        .aggregate()
+        .asString(java.nio.charset.StandardCharsets.UTF_8)
+        .defaultIfEmpty("")
+        .flatMap(
+            text -> {
+              if (text.length() > MAX_BODY_BYTES) {
+                return Mono.from(json(res, 413, Map.of("error", "request body over 1 MiB")));
+              }
+              Map<String, Object> fields;
+              try {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> parsed =
+                    text.isBlank() ? Map.of() : JSON.readValue(text, Map.class);
+                fields = parsed;
+              } catch (com.fasterxml.jackson.core.JsonProcessingException | ClassCastException e) {
+                return Mono.from(
+                    json(res, 400, Map.of("error", "request body is not a JSON object")));
+              }
+              return Mono.from(handler.apply(res, fields));
+            });
+  }
+
+  private Publisher<Void> call(
+      HttpServerResponse res, int status, java.util.concurrent.Callable<Object> work) {
+    return Mono.fromCallable(work)
+        .subscribeOn(Schedulers.boundedElastic())
+        .flatMap(body -> Mono.from(json(res, status, body)))
+        .onErrorResume(
+            e ->
+                Mono.from(
+                    e instanceof dev.trickle.model.UserError
+                        ? json(
+                            res,
+                            e.getMessage().contains("does not exist in this pipeline") ? 404 : 400,
+                            Map.of("error", e.getMessage()))
+                        : json(res, 500, Map.of("error", oneLine(e)))));
+  }
+
+  private Publisher<Void> create(HttpServerResponse res, Map<String, Object> f) {
+    return call(
+        res,
+        201,
+        () -> {
+          var request =
+              dev.trickle.service.StreamTableRequest.parse(
+                  text(f, "name"),
+                  text(f, "query"),
+                  text(f, "schedule"),
+                  text(f, "refresh_mode"),
+                  text(f, "preset"),
+                  pipeline.config().settings().scheduler().defaultSchedule());
+          return describe(pipeline.admin().create(request));
+        });
+  }
+
+  private Object drop(String name) throws Exception {
+    var ref = dev.trickle.service.StreamTableRequest.parseName(decode(name));
+    pipeline.admin().drop(ref);
+    return Map.of("dropped", ref.toString());
+  }
+
+  private Object refresh(String name) throws Exception {
+    var ref = dev.trickle.service.StreamTableRequest.parseName(decode(name));
+    var o = pipeline.admin().refresh(ref);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", ref.toString());
+    m.put("applied", o.applied());
+    m.put("mode", o.mode().name());
+    m.put("reason_code", o.reasonCode());
+    m.put("source_transactions", o.sourceTransactions());
+    m.put("delta_rows", o.deltaRows());
+    m.put("rows_affected", o.rowsAffected());
+    m.put("millis", o.millis());
+    return m;
+  }
+
+  private Publisher<Void> preview(HttpServerResponse res, Map<String, Object> f) {
+    return call(
+        res,
+        200,
+        () -> {
+          String query = text(f, "query");
+          if (query == null || query.isBlank()) {
+            throw new dev.trickle.model.UserError("query is required");
+          }
+          var p = pipeline.admin().preview(query);
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("source_tables", p.sourceTables());
+          m.put("refresh_strategy", p.refreshStrategy());
+          m.put("complexity_class", p.complexityClass());
+          m.put("delta_sql_template_bytes", p.deltaSqlTemplateBytes());
+          m.put("warnings", p.warnings());
+          return m;
+        });
+  }
+
+  private static String text(Map<String, Object> f, String key) {
+    Object v = f.get(key);
+    return v == null ? null : String.valueOf(v);
+  }
+
+  private static String decode(String s) {
+    return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private static String oneLine(Throwable e) {
+    String m = e.getMessage() == null ? e.toString() : e.getMessage();
+    return m.lines().findFirst().orElse(m);
+  }
+
   private Publisher<Void> list(HttpServerResponse res) {
     return Mono.fromCallable(this::streamTables)
         .subscribeOn(Schedulers.boundedElastic())
@@ -112,26 +248,31 @@ public final class HttpApi implements AutoCloseable {
     List<Map<String, Object>> out = new ArrayList<>();
     try (Connection conn = pipeline.database().connect()) {
       for (StreamTableRow r : CatalogStore.listAll(conn)) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", r.name().toString());
-        m.put("query", r.query());
-        m.put("status", r.status());
-        m.put("refresh_mode", r.refreshMode());
-        m.put("strategy", r.strategy().name());
-        m.put("schedule", Durations.format(r.schedule()));
-        m.put("preset", r.preset());
-        m.put("last_refresh", r.lastRefreshAt() == null ? null : r.lastRefreshAt().toString());
-        m.put(
-            "staleness_ms",
-            r.lastRefreshAt() == null
-                ? null
-                : Duration.between(r.lastRefreshAt(), Instant.now()).toMillis());
-        m.put("frontier", r.frontier() == null ? null : r.frontier().toString());
-        m.put("error", r.lastError());
-        out.add(m);
+        out.add(describe(r));
       }
     }
     return out;
+  }
+
+  private static Map<String, Object> describe(StreamTableRow r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", r.name().toString());
+    m.put("query", r.query());
+    m.put("status", r.status());
+    m.put("refresh_mode", r.refreshMode());
+    m.put("strategy", r.strategy().name());
+    m.put("schedule", Durations.format(r.schedule()));
+    m.put("preset", r.preset());
+    m.put("last_refresh", r.lastRefreshAt() == null ? null : r.lastRefreshAt().toString());
+    m.put(
+        "staleness_ms",
+        r.lastRefreshAt() == null
+            ? null
+            : Duration.between(r.lastRefreshAt(), Instant.now()).toMillis());
+    m.put("frontier", r.frontier() == null ? null : r.frontier().toString());
+    m.put("error", r.lastError());
+    m.put("origin", r.origin());
+    return m;
   }
 
   private static Publisher<Void> json(HttpServerResponse res, int status, Object body) {

@@ -1,0 +1,149 @@
+package dev.trickle.service;
+
+import dev.trickle.catalog.CatalogStore;
+import dev.trickle.catalog.StreamTableRow;
+import dev.trickle.model.TableRef;
+import dev.trickle.model.UserError;
+import dev.trickle.refresh.RefreshOutcome;
+import dev.trickle.refresh.StreamTable;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Creates, drops and refreshes stream tables while the pipeline runs (the seed's {@code
+ * create_stream_table}). Creation validates exactly as start-up does, then creates storage and
+ * catalog row in one transaction and returns once the first fill has committed; a stream table
+ * created this way is remembered in the catalog ({@code origin = 'api'}) and resumed after a
+ * restart.
+ */
+public final class StreamTableAdmin {
+  private static final Duration FILL_TIMEOUT = Duration.ofMinutes(10);
+
+  private final Pipeline pipeline;
+
+  StreamTableAdmin(Pipeline pipeline) {
+    this.pipeline = pipeline;
+  }
+
+  /**
+   * Creates and fills a stream table.
+   *
+   * @param request the validated request
+   * @return its catalog row after the first fill
+   * @throws UserError when the stream table cannot be created as asked
+   * @throws Exception when the fill fails
+   */
+  public StreamTableRow create(StreamTableRequest request) throws Exception {
+    Database db = pipeline.database();
+    String slot = pipeline.config().cdc().slot();
+    String publication = pipeline.config().cdc().publication();
+    StreamTable st;
+    synchronized (StreamTableAdmin.class) {
+      try (Connection conn = db.connect()) {
+        if (CatalogStore.find(conn, request.name()).isPresent()) {
+          throw new UserError("stream table " + request.name() + " already exists");
+        }
+        Plan plan =
+            StreamTablePlanner.plan(
+                conn,
+                request.name(),
+                request.query(),
+                request.mode(),
+                request.preset(),
+                request.schedule(),
+                pipeline.config().settings().cdc().setReplicaIdentityFull(),
+                false);
+        if (ReplicationSetup.prepareSources(conn, plan, publication)) {
+          ReplicationSetup.waitForOlderTransactions(conn);
+        }
+        st = StreamTableRegistry.createOrResume(conn, plan, null, slot, "api");
+      }
+      pipeline.adopt(st);
+    }
+    try {
+      pipeline.scheduler().refreshNow(st.id()).get(FILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IllegalStateException(
+          "stream table "
+              + request.name()
+              + " was created but its first fill failed: "
+              + cause.getMessage(),
+          cause);
+    }
+    try (Connection conn = db.connect()) {
+      return CatalogStore.find(conn, request.name()).orElseThrow();
+    }
+  }
+
+  /**
+   * Drops a stream table: stops maintaining it, drops its table and its catalog rows.
+   *
+   * @param name the stream table
+   * @throws UserError when there is no such stream table in this pipeline
+   * @throws SQLException on database failures
+   */
+  public void drop(TableRef name) throws SQLException {
+    StreamTable st = find(name).orElseThrow(() -> notFound(name));
+    pipeline.forget(st);
+    try (Connection conn = pipeline.database().connect()) {
+      conn.setAutoCommit(false);
+      try (Statement s = conn.createStatement()) {
+        s.execute("DROP TABLE IF EXISTS " + name.quoted());
+        CatalogStore.delete(conn, st.id());
+        conn.commit();
+      } catch (SQLException | RuntimeException e) {
+        conn.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Refreshes a stream table now and waits for the outcome.
+   *
+   * @param name the stream table
+   * @return what the refresh did
+   * @throws UserError when there is no such stream table in this pipeline
+   * @throws Exception when the refresh fails
+   */
+  public RefreshOutcome refresh(TableRef name) throws Exception {
+    StreamTable st = find(name).orElseThrow(() -> notFound(name));
+    try {
+      return pipeline
+          .scheduler()
+          .refreshNow(st.id())
+          .get(FILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception ex ? ex : e;
+    }
+  }
+
+  /**
+   * Previews a query without side effects.
+   *
+   * @param query the defining query
+   * @return the preview
+   * @throws UserError when the query is invalid
+   * @throws SQLException on database failures
+   */
+  public Preview preview(String query) throws SQLException {
+    try (Connection conn = pipeline.database().connect()) {
+      return Preview.of(conn, query, pipeline.config().settings().cdc().setReplicaIdentityFull());
+    }
+  }
+
+  private Optional<StreamTable> find(TableRef name) {
+    return pipeline.streamTables().stream().filter(s -> s.name().equals(name)).findFirst();
+  }
+
+  private static UserError notFound(TableRef name) {
+    return new UserError("stream table " + name + " does not exist in this pipeline");
+  }
+}
