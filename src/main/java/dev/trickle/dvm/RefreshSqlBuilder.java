@@ -25,6 +25,39 @@ public final class RefreshSqlBuilder {
   private RefreshSqlBuilder() {}
 
   /**
+   * Builds the SQL of a planned stream table, taking the query apart as its strategy needs.
+   *
+   * @param id stream table id
+   * @param st the stream table
+   * @param query the defining query
+   * @param probe what the server said about the query
+   * @param strategy the planned strategy
+   * @return the SQL
+   */
+  public static RefreshSql forQuery(
+      long id, TableRef st, String query, ProbeResult probe, Strategy strategy) {
+    return switch (strategy) {
+      case FULL_ONLY -> build(id, st, query, probe.columns(), strategy, null, null);
+      case KEYED, MULTISET ->
+          build(
+              id,
+              st,
+              query,
+              probe.columns(),
+              strategy,
+              ShapeParser.analyse(query, probe).shape(),
+              probe.sources().get(0));
+      case AGGREGATE ->
+          AggregateSqlBuilder.build(
+              id,
+              st,
+              probe.columns(),
+              ShapeParser.analyseAggregate(query, probe).shape(),
+              probe.sources().get(0));
+    };
+  }
+
+  /**
    * Builds the SQL.
    *
    * @param id stream table id (names the session's temp table)

@@ -85,6 +85,121 @@ public final class ShapeParser {
         null);
   }
 
+  /**
+   * The outcome of {@link #analyseAggregate}: a shape, or the reason there is none.
+   *
+   * @param shape the shape, or null
+   * @param reason why the query is not an algebraic single-table aggregate, or null
+   */
+  public record AggregateOutcome(AggregateShape shape, String reason) {}
+
+  private static final java.util.Set<String> ALGEBRAIC_SUM_TYPES =
+      java.util.Set.of("bigint", "numeric");
+
+  /**
+   * Analyses a query as an aggregate over one table: GROUP BY plain expressions (or none) and a
+   * select list of group-by expressions and {@code count(*)}, {@code count(x)}, {@code sum(x)},
+   * {@code avg(x)} of integers or numerics, with an optional WHERE.
+   *
+   * @param query the defining query
+   * @param probe what the server says about it
+   * @return the shape or the reason
+   */
+  public static AggregateOutcome analyseAggregate(String query, ProbeResult probe) {
+    List<String> allowed = List.of("aggregate", "GROUP BY");
+    if (!allowed.containsAll(probe.features()) || !probe.features().contains("aggregate")) {
+      return new AggregateOutcome(null, "is not an aggregate over one table");
+    }
+    if (probe.sources().size() != 1) {
+      return new AggregateOutcome(null, "aggregates over " + probe.sources().size() + " tables");
+    }
+    Statement statement;
+    try {
+      statement = CCJSqlParserUtil.parse(QueryProbe.stripTrailingSemicolons(query));
+    } catch (JSQLParserException e) {
+      return new AggregateOutcome(null, "is SQL the delta engine's parser does not understand yet");
+    }
+    if (!(statement instanceof PlainSelect select)
+        || (select.getJoins() != null && !select.getJoins().isEmpty())
+        || !(select.getFromItem() instanceof Table table)
+        || select.getHaving() != null
+        || select.getDistinct() != null
+        || select.getWithItemsList() != null) {
+      return new AggregateOutcome(null, "is not SELECT ... FROM one table [WHERE] [GROUP BY]");
+    }
+    List<String> groupBy = new ArrayList<>();
+    if (select.getGroupBy() != null) {
+      for (Object e : select.getGroupBy().getGroupByExpressionList()) {
+        groupBy.add(e.toString());
+      }
+    }
+    List<AggregateShape.Output> outputs = new ArrayList<>();
+    List<SelectItem<?>> items = select.getSelectItems();
+    if (items.size() != probe.columns().size()) {
+      return new AggregateOutcome(null, "has a select list that does not line up with its columns");
+    }
+    for (int i = 0; i < items.size(); i++) {
+      Expression e = items.get(i).getExpression();
+      String type = probe.columns().get(i).type();
+      AggregateShape.Output out = output(e, groupBy, type);
+      if (out == null) {
+        return new AggregateOutcome(
+            null, "computes " + e + ", which is not yet maintained algebraically");
+      }
+      outputs.add(out);
+    }
+    Expression where = select.getWhere();
+    String alias = table.getAlias() != null ? table.getAlias().getName() : table.getName();
+    return new AggregateOutcome(
+        new AggregateShape(
+            probe.sources().get(0).table(),
+            alias,
+            table.getAlias() != null,
+            groupBy,
+            outputs,
+            where == null ? null : where.toString()),
+        null);
+  }
+
+  private static AggregateShape.Output output(Expression e, List<String> groupBy, String type) {
+    int g = groupBy.indexOf(e.toString());
+    if (g >= 0) {
+      return new AggregateShape.Output(AggregateShape.Kind.GROUP, g, null);
+    }
+    if (!(e instanceof net.sf.jsqlparser.expression.Function f)
+        || f.isDistinct()
+        || (f.isAllColumns() && !"count".equalsIgnoreCase(f.getName()))
+        || f.getOrderByElements() != null) {
+      return null;
+    }
+    String name = f.getName().toLowerCase(java.util.Locale.ROOT);
+    if (name.equals("count") && (f.isAllColumns() || f.getParameters() == null)) {
+      return new AggregateShape.Output(AggregateShape.Kind.COUNT_STAR, -1, null);
+    }
+    if (f.getParameters() == null || f.getParameters().size() != 1) {
+      return null;
+    }
+    String arg = f.getParameters().get(0).toString();
+    if (arg.equals("*")) {
+      return name.equals("count")
+          ? new AggregateShape.Output(AggregateShape.Kind.COUNT_STAR, -1, null)
+          : null;
+    }
+    String base = type.replaceAll("\\(.*\\)", "");
+    return switch (name) {
+      case "count" -> new AggregateShape.Output(AggregateShape.Kind.COUNT, -1, arg);
+      case "sum" ->
+          ALGEBRAIC_SUM_TYPES.contains(base)
+              ? new AggregateShape.Output(AggregateShape.Kind.SUM, -1, arg)
+              : null;
+      case "avg" ->
+          base.equals("numeric")
+              ? new AggregateShape.Output(AggregateShape.Kind.AVG, -1, arg)
+              : null;
+      default -> null;
+    };
+  }
+
   private static Outcome notScan(String reason) {
     return new Outcome(null, reason);
   }

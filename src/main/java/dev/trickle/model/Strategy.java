@@ -12,6 +12,13 @@ public enum Strategy {
    * duplicates are numbered, and the delta is a Z-set of old and new row images.
    */
   MULTISET,
+  /**
+   * GROUP BY (or a global aggregate) over one table with COUNT, SUM and AVG of integers or
+   * numerics: one row per group identified by the group key, hidden per-group counts and sums
+   * updated algebraically from a Z-set of old and new row images; a group disappears when its count
+   * reaches zero.
+   */
+  AGGREGATE,
   /** Not differentiable here: every refresh recomputes the query. */
   FULL_ONLY
 }

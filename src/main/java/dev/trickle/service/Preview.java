@@ -78,7 +78,9 @@ public record Preview(
             ? plan.probe().features().isEmpty()
                 ? "full recompute"
                 : "full recompute (" + String.join(", ", plan.probe().features()) + ")"
-            : "linear: scan, filter, project over one table";
+            : strategy == Strategy.AGGREGATE
+                ? "aggregate: algebraic COUNT/SUM/AVG over one table"
+                : "linear: scan, filter, project over one table";
     return new Preview(
         sources,
         strategy == Strategy.FULL_ONLY ? "FULL" : "DIFFERENTIAL",
@@ -91,7 +93,7 @@ public record Preview(
     return switch (strategy) {
       case KEYED ->
           "key (REPLICA IDENTITY " + (s.replicaIdentity() == 'f' ? "FULL" : "DEFAULT") + ")";
-      case MULTISET ->
+      case MULTISET, AGGREGATE ->
           plan.needsReplicaIdentityFull().contains(s.table()) || s.replicaIdentity() == 'f'
               ? "full row images (REPLICA IDENTITY FULL)"
               : "full row images (REPLICA IDENTITY FULL needed)";

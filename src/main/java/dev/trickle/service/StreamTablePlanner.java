@@ -81,10 +81,7 @@ public final class StreamTablePlanner {
       List<TableRef> identityFull = new ArrayList<>();
       Strategy strategy =
           strategy(name, query, mode, probe, setReplicaIdentityFull, identityFull, warnings);
-      ShapeParser.Outcome shape = ShapeParser.analyse(query, probe);
-      SourceTable source = strategy == Strategy.FULL_ONLY ? null : probe.sources().get(0);
-      RefreshSql sql =
-          RefreshSqlBuilder.build(0, name, query, probe.columns(), strategy, shape.shape(), source);
+      RefreshSql sql = RefreshSqlBuilder.forQuery(0, name, query, probe, strategy);
       String rejected = checkGeneratedSql(conn, name, sql, alreadyRegistered);
       if (rejected != null && strategy != Strategy.FULL_ONLY && mode == RefreshMode.AUTO) {
         warnings.add(
@@ -124,11 +121,30 @@ public final class StreamTablePlanner {
       blocker = "calls volatile function " + String.join(", ", probe.volatileFunctions());
     }
     ShapeParser.Outcome shape = ShapeParser.analyse(query, probe);
+    boolean aggregate = false;
     if (blocker == null && !shape.isDifferentiable()) {
-      blocker = "is not yet differentiable: the query " + shape.reason();
+      ShapeParser.AggregateOutcome agg = ShapeParser.analyseAggregate(query, probe);
+      if (agg.shape() != null) {
+        aggregate = true;
+      } else {
+        blocker =
+            "is not yet differentiable: the query "
+                + (probe.features().contains("aggregate") ? agg.reason() : shape.reason());
+      }
     }
     Strategy strategy = Strategy.FULL_ONLY;
-    if (blocker == null) {
+    if (blocker == null && aggregate) {
+      strategy = Strategy.AGGREGATE;
+      SourceTable source = probe.sources().get(0);
+      if (source.replicaIdentity() != 'f') {
+        blocker =
+            identityBlocker(
+                source,
+                setReplicaIdentityFull,
+                identityFull,
+                "feeds an aggregate, whose groups change with old row values,");
+      }
+    } else if (blocker == null) {
       SourceTable source = probe.sources().get(0);
       char identity = source.replicaIdentity();
       if (!source.key().isEmpty()) {

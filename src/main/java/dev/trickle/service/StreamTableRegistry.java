@@ -3,7 +3,6 @@ package dev.trickle.service;
 import dev.trickle.catalog.CatalogStore;
 import dev.trickle.catalog.StreamTableRow;
 import dev.trickle.dvm.RefreshSqlBuilder;
-import dev.trickle.dvm.ShapeParser;
 import dev.trickle.model.Strategy;
 import dev.trickle.model.TableRef;
 import dev.trickle.refresh.StreamTable;
@@ -78,16 +77,7 @@ final class StreamTableRegistry {
       }
     }
     Strategy strategy = p.sql().strategy();
-    var shape = ShapeParser.analyse(p.query(), p.probe());
-    var sql =
-        RefreshSqlBuilder.build(
-            id,
-            p.name(),
-            p.query(),
-            p.probe().columns(),
-            strategy,
-            strategy == Strategy.FULL_ONLY ? null : shape.shape(),
-            strategy == Strategy.FULL_ONLY ? null : p.probe().sources().get(0));
+    var sql = RefreshSqlBuilder.forQuery(id, p.name(), p.query(), p.probe(), strategy);
     long sourceRows =
         p.probe().sources().size() == 1 ? p.probe().sources().get(0).estimatedRows() : -1;
     return new StreamTable(

@@ -1,0 +1,228 @@
+package dev.trickle.dvm;
+
+import static dev.trickle.model.TableRef.quoteIdent;
+
+import dev.trickle.dvm.AggregateShape.Kind;
+import dev.trickle.dvm.AggregateShape.Output;
+import dev.trickle.model.Strategy;
+import dev.trickle.model.TableRef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Generates the SQL of an AGGREGATE stream table (pure). Hidden columns: {@code __pgt_row_id} (md5
+ * of the group key), {@code __pgt_count} (rows in the group), and per aggregate {@code j} {@code
+ * __pgt_n<j>} (non-null inputs) and, for SUM and AVG, {@code __pgt_s<j>} (their exact numeric sum).
+ * A delta is a Z-set of old (-1) and new (+1) source rows; the MERGE adds its per-group weighted
+ * counts and sums to the state, recomputes the visible aggregates from it, and deletes a group
+ * whose count reaches zero (a global aggregate keeps its one row).
+ */
+public final class AggregateSqlBuilder {
+  private AggregateSqlBuilder() {}
+
+  /**
+   * Builds the SQL.
+   *
+   * @param id stream table id (names the session's temp table)
+   * @param st the stream table
+   * @param columns the query's output columns
+   * @param shape the aggregate shape
+   * @param source the source table
+   * @return the SQL
+   */
+  public static RefreshSql build(
+      long id, TableRef st, List<Column> columns, AggregateShape shape, SourceTable source) {
+    String target = st.quoted();
+    List<Output> outs = shape.outputs();
+    boolean global = shape.groupBy().isEmpty();
+    List<String> outCols = new ArrayList<>();
+    List<String> stateCols = new ArrayList<>();
+    List<String> stateDefs = new ArrayList<>();
+    for (int j = 0; j < outs.size(); j++) {
+      outCols.add(quoteIdent(columns.get(j).name()));
+      Kind k = outs.get(j).kind();
+      if (k == Kind.COUNT || k == Kind.SUM || k == Kind.AVG) {
+        stateCols.add("__pgt_n" + j);
+        stateDefs.add("__pgt_n" + j + " bigint NOT NULL");
+      }
+      if (k == Kind.SUM || k == Kind.AVG) {
+        stateCols.add("__pgt_s" + j);
+        stateDefs.add("__pgt_s" + j + " numeric NOT NULL");
+      }
+    }
+    String defs =
+        columns.stream()
+            .map(c -> quoteIdent(c.name()) + " " + c.type())
+            .collect(Collectors.joining(", "));
+    List<String> create =
+        List.of(
+            "CREATE TABLE "
+                + target
+                + " ("
+                + defs
+                + ", __pgt_row_id uuid NOT NULL, __pgt_count bigint NOT NULL"
+                + prefixed(stateDefs)
+                + ")",
+            "CREATE UNIQUE INDEX ON " + target + " (__pgt_row_id)");
+    String from =
+        " FROM " + source.table().quoted() + (shape.aliased() ? " AS " + shape.alias() : "");
+    String where = shape.where() == null ? "" : " WHERE " + shape.where();
+    String groupBy = global ? "" : " GROUP BY " + String.join(", ", shape.groupBy());
+    String rowId = "md5(ROW(" + String.join(", ", shape.groupBy()) + ")::text)::uuid";
+
+    List<String> selects = new ArrayList<>();
+    List<String> stateSelects = new ArrayList<>();
+    for (Output o : outs) {
+      selects.add(
+          switch (o.kind()) {
+            case GROUP -> shape.groupBy().get(o.index());
+            case COUNT_STAR -> "count(*)";
+            case COUNT -> "count(" + o.argument() + ")";
+            case SUM -> "sum(" + o.argument() + ")";
+            case AVG -> "avg(" + o.argument() + ")";
+          });
+      if (o.kind() == Kind.COUNT || o.kind() == Kind.SUM || o.kind() == Kind.AVG) {
+        stateSelects.add("count(" + o.argument() + ")");
+      }
+      if (o.kind() == Kind.SUM || o.kind() == Kind.AVG) {
+        stateSelects.add("coalesce(sum((" + o.argument() + ")::numeric), 0)");
+      }
+    }
+    String allCols =
+        String.join(", ", outCols) + ", __pgt_row_id, __pgt_count" + prefixed(stateCols);
+    List<String> full =
+        List.of(
+            "DELETE FROM " + target,
+            "INSERT INTO "
+                + target
+                + " ("
+                + allCols
+                + ") SELECT "
+                + String.join(", ", selects)
+                + ", "
+                + rowId
+                + ", count(*)"
+                + prefixed(stateSelects)
+                + from
+                + where
+                + groupBy);
+
+    String delta = "pg_temp.__pgt_delta_" + id;
+    String w = shape.alias() + ".__pgt_w";
+    List<String> d = new ArrayList<>();
+    for (int k = 0; k < shape.groupBy().size(); k++) {
+      d.add(shape.groupBy().get(k) + " AS __pgt_g" + k);
+    }
+    d.add("coalesce(sum(" + w + "), 0)::bigint AS __pgt_dc");
+    List<String> sets = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    sets.add("__pgt_count = t.__pgt_count + s.__pgt_dc");
+    for (int j = 0; j < outs.size(); j++) {
+      Output o = outs.get(j);
+      String col = outCols.get(j);
+      String n = "(t.__pgt_n" + j + " + s.__pgt_dn" + j + ")";
+      String sum = "(t.__pgt_s" + j + " + s.__pgt_ds" + j + ")";
+      if (o.kind() == Kind.COUNT || o.kind() == Kind.SUM || o.kind() == Kind.AVG) {
+        d.add(
+            "coalesce(sum(CASE WHEN ("
+                + o.argument()
+                + ") IS NOT NULL THEN "
+                + w
+                + " ELSE 0 END), 0)::bigint AS __pgt_dn"
+                + j);
+        sets.add("__pgt_n" + j + " = " + n);
+      }
+      if (o.kind() == Kind.SUM || o.kind() == Kind.AVG) {
+        d.add("coalesce(sum(" + w + " * (" + o.argument() + ")::numeric), 0) AS __pgt_ds" + j);
+        sets.add("__pgt_s" + j + " = " + sum);
+      }
+      switch (o.kind()) {
+        case GROUP -> values.add("s.__pgt_g" + o.index());
+        case COUNT_STAR -> {
+          sets.add(col + " = t.__pgt_count + s.__pgt_dc");
+          values.add("s.__pgt_dc");
+        }
+        case COUNT -> {
+          sets.add(col + " = " + n);
+          values.add("s.__pgt_dn" + j);
+        }
+        case SUM -> {
+          sets.add(col + " = CASE WHEN " + n + " > 0 THEN " + sum + " END");
+          values.add("CASE WHEN s.__pgt_dn" + j + " > 0 THEN s.__pgt_ds" + j + " END");
+        }
+        case AVG -> {
+          sets.add(col + " = CASE WHEN " + n + " > 0 THEN " + sum + " / " + n + " END");
+          values.add(
+              "CASE WHEN s.__pgt_dn"
+                  + j
+                  + " > 0 THEN s.__pgt_ds"
+                  + j
+                  + " / s.__pgt_dn"
+                  + j
+                  + " END");
+        }
+      }
+    }
+    List<String> stateValues = new ArrayList<>();
+    for (String c : stateCols) {
+      stateValues.add(
+          c.startsWith("__pgt_n") ? "s.__pgt_dn" + c.substring(7) : "s.__pgt_ds" + c.substring(7));
+    }
+    String groupKeys =
+        java.util.stream.IntStream.range(0, shape.groupBy().size())
+            .mapToObj(k -> "d.__pgt_g" + k)
+            .collect(Collectors.joining(", "));
+    String merge =
+        "WITH d AS (SELECT "
+            + String.join(", ", d)
+            + " FROM "
+            + delta
+            + " AS "
+            + shape.alias()
+            + where
+            + (global
+                ? ""
+                : " GROUP BY "
+                    + java.util.stream.IntStream.rangeClosed(1, shape.groupBy().size())
+                        .mapToObj(Integer::toString)
+                        .collect(Collectors.joining(", ")))
+            + "), s AS (SELECT d.*, md5(ROW("
+            + groupKeys
+            + ")::text)::uuid AS __pgt_rid FROM d) MERGE INTO "
+            + target
+            + " t USING s ON t.__pgt_row_id = s.__pgt_rid"
+            + (global ? "" : " WHEN MATCHED AND t.__pgt_count + s.__pgt_dc = 0 THEN DELETE")
+            + " WHEN MATCHED THEN UPDATE SET "
+            + String.join(", ", sets)
+            + " WHEN NOT MATCHED AND s.__pgt_dc > 0 THEN INSERT ("
+            + allCols
+            + ") VALUES ("
+            + String.join(", ", values)
+            + ", s.__pgt_rid, s.__pgt_dc"
+            + prefixed(stateValues)
+            + ")";
+    String deltaTable =
+        "CREATE TEMP TABLE IF NOT EXISTS __pgt_delta_"
+            + id
+            + " ("
+            + source.columns().stream()
+                .map(c -> quoteIdent(c.name()) + " " + c.type())
+                .collect(Collectors.joining(", "))
+            + ", __pgt_w int NOT NULL) ON COMMIT DELETE ROWS";
+    List<String> deltaCols = new ArrayList<>();
+    source.columns().forEach(c -> deltaCols.add(c.name()));
+    return new RefreshSql(
+        Strategy.AGGREGATE,
+        create,
+        full,
+        deltaTable,
+        "COPY " + delta + " FROM STDIN",
+        merge,
+        deltaCols);
+  }
+
+  private static String prefixed(List<String> parts) {
+    return parts.isEmpty() ? "" : ", " + String.join(", ", parts);
+  }
+}

@@ -1,0 +1,190 @@
+package dev.trickle.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trickle.testing.Oracle;
+import dev.trickle.testing.PgDatabase;
+import dev.trickle.testing.PipelineFixture;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Algebraic aggregates (COUNT, SUM, AVG with GROUP BY, expression keys, NULL groups, global
+ * aggregates with a filter, a source without a key) stay equal to their queries under random
+ * transactions, refreshed DIFFERENTIAL.
+ */
+final class AggregateIT {
+  static final Map<String, String> STREAM_TABLES = new LinkedHashMap<>();
+
+  static {
+    STREAM_TABLES.put(
+        "agg_region",
+        "SELECT region, count(*) AS n, count(qty) AS nq, sum(qty) AS sq, avg(price) AS ap,"
+            + " sum(price) AS sp, avg(qty) AS aq FROM sales GROUP BY region");
+    STREAM_TABLES.put(
+        "agg_global", "SELECT count(*) AS n, sum(price) AS total FROM sales WHERE qty > 2");
+    STREAM_TABLES.put(
+        "agg_expr",
+        "SELECT s.region, s.qty % 3 AS bucket, sum(s.qty) AS total FROM sales s GROUP BY"
+            + " s.region, s.qty % 3");
+    STREAM_TABLES.put(
+        "agg_dup", "SELECT tag, count(*) AS n, sum(v) AS total FROM dup GROUP BY tag");
+  }
+
+  private static PgDatabase db;
+  private static PipelineFixture pipeline;
+  private static Connection conn;
+
+  @BeforeContainer
+  static void start() throws Exception {
+    db = PgDatabase.create("aggregate");
+    db.execute(
+        "CREATE TABLE sales (id int PRIMARY KEY, region text, qty int, price numeric(10,2))",
+        "CREATE TABLE dup (tag text, v bigint)",
+        "INSERT INTO sales SELECT g, (ARRAY['eu','us',NULL])[1 + g % 3], CASE WHEN g % 7 = 0"
+            + " THEN NULL ELSE g % 5 END, g * 1.25 FROM generate_series(1, 30) g",
+        "INSERT INTO dup SELECT (ARRAY['a','b'])[1 + g % 2], g FROM generate_series(1, 10) g");
+    StringBuilder yaml = new StringBuilder("stream_tables:\n");
+    STREAM_TABLES.forEach(
+        (name, query) ->
+            yaml.append("  - name: ")
+                .append(name)
+                .append("\n    query: ")
+                .append(query)
+                .append("\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n"));
+    pipeline = PipelineFixture.start(PipelineFixture.writeConfig(db, "aggregate", yaml.toString()));
+    conn = db.connect();
+    assertThat(
+            db.queryLong(
+                "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE strategy = 'AGGREGATE'"))
+        .isEqualTo(4);
+  }
+
+  @AfterContainer
+  static void stop() throws Exception {
+    if (conn != null) {
+      conn.close();
+    }
+    if (pipeline != null) {
+      pipeline.close();
+    }
+    if (db != null) {
+      db.drop();
+    }
+  }
+
+  @Property(tries = 30)
+  void aggregatesEqualTheirQueries(@ForAll("transactions") List<List<Op>> transactions)
+      throws Exception {
+    for (List<Op> tx : transactions) {
+      try (Connection c = db.connect()) {
+        c.setAutoCommit(false);
+        try {
+          for (Op op : tx) {
+            op.run(c);
+          }
+          c.commit();
+        } catch (SQLException e) {
+          c.rollback();
+        }
+      }
+    }
+    for (Map.Entry<String, String> e : STREAM_TABLES.entrySet()) {
+      assertThat(Oracle.awaitEqual(conn, e.getKey(), e.getValue(), 30_000))
+          .as("%s differs from its query after %s", e.getKey(), transactions)
+          .isZero();
+    }
+  }
+
+  /** One statement. */
+  record Op(String sql, List<Object> params) {
+    void run(Connection c) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (int i = 0; i < params.size(); i++) {
+          ps.setObject(i + 1, params.get(i));
+        }
+        ps.execute();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return sql + " " + params;
+    }
+  }
+
+  @Provide
+  Arbitrary<List<List<Op>>> transactions() {
+    Arbitrary<Integer> id = Arbitraries.integers().between(1, 40);
+    Arbitrary<String> region = Arbitraries.of("eu", "us", "asia").injectNull(0.2);
+    Arbitrary<Integer> qty = Arbitraries.integers().between(0, 9).injectNull(0.15);
+    Arbitrary<String> price =
+        Arbitraries.integers()
+            .between(-500, 5000)
+            .map(p -> String.valueOf(p / 100.0))
+            .injectNull(0.15);
+    Arbitrary<Op> op =
+        Arbitraries.frequencyOf(
+            List.of(
+                Tuple.of(
+                    4,
+                    Combinators.combine(id, region, qty, price)
+                        .as(
+                            (i, r, q, p) ->
+                                new Op(
+                                    "INSERT INTO sales VALUES (?, ?, ?, ?::numeric) ON CONFLICT (id)"
+                                        + " DO UPDATE SET qty = EXCLUDED.qty",
+                                    java.util.Arrays.asList(i, r, q, p)))),
+                Tuple.of(
+                    4,
+                    Combinators.combine(id, region, price)
+                        .as(
+                            (i, r, p) ->
+                                new Op(
+                                    "UPDATE sales SET region = ?, price = ?::numeric WHERE id = ?",
+                                    java.util.Arrays.asList(r, p, i)))),
+                Tuple.of(
+                    2,
+                    id.map(
+                        i ->
+                            new Op(
+                                "UPDATE sales SET qty = coalesce(qty, 0) + 1 WHERE id <= ?",
+                                List.of(i)))),
+                Tuple.of(2, id.map(i -> new Op("DELETE FROM sales WHERE id = ?", List.of(i)))),
+                Tuple.of(
+                    3,
+                    Combinators.combine(
+                            Arbitraries.of("a", "b", "c"), Arbitraries.longs().between(-5, 5))
+                        .as(
+                            (t, v) ->
+                                new Op(
+                                    "INSERT INTO dup VALUES (?, ?), (?, ?)", List.of(t, v, t, v)))),
+                Tuple.of(
+                    2,
+                    Arbitraries.of("a", "b", "c")
+                        .map(
+                            t ->
+                                new Op(
+                                    "DELETE FROM dup WHERE ctid IN (SELECT ctid FROM dup WHERE tag = ?"
+                                        + " LIMIT 1)",
+                                    List.of(t)))),
+                Tuple.of(
+                    1,
+                    Arbitraries.just(
+                        new Op("DELETE FROM sales WHERE region IS NULL", List.of())))));
+    return op.list().ofMinSize(1).ofMaxSize(5).list().ofMinSize(1).ofMaxSize(6);
+  }
+}
