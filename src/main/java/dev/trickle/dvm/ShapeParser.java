@@ -106,8 +106,12 @@ public final class ShapeParser {
    * @return the shape or the reason
    */
   public static AggregateOutcome analyseAggregate(String query, ProbeResult probe) {
-    List<String> allowed = List.of("aggregate", "GROUP BY");
-    if (!allowed.containsAll(probe.features()) || !probe.features().contains("aggregate")) {
+    List<String> allowed = List.of("aggregate", "GROUP BY", "DISTINCT");
+    boolean grouping =
+        probe.features().contains("aggregate")
+            || probe.features().contains("GROUP BY")
+            || probe.features().contains("DISTINCT");
+    if (!allowed.containsAll(probe.features()) || !grouping) {
       return new AggregateOutcome(null, "is not an aggregate over one table");
     }
     if (probe.sources().size() != 1) {
@@ -123,7 +127,8 @@ public final class ShapeParser {
         || (select.getJoins() != null && !select.getJoins().isEmpty())
         || !(select.getFromItem() instanceof Table table)
         || select.getHaving() != null
-        || select.getDistinct() != null
+        || (select.getDistinct() != null
+            && (select.getDistinct().getOnSelectItems() != null || select.getGroupBy() != null))
         || select.getWithItemsList() != null) {
       return new AggregateOutcome(null, "is not SELECT ... FROM one table [WHERE] [GROUP BY]");
     }
@@ -131,6 +136,16 @@ public final class ShapeParser {
     if (select.getGroupBy() != null) {
       for (Object e : select.getGroupBy().getGroupByExpressionList()) {
         groupBy.add(e.toString());
+      }
+    }
+    if (select.getDistinct() != null) {
+      // SELECT DISTINCT a, b ... is GROUP BY a, b: a row is visible while its count is positive
+      for (SelectItem<?> item : select.getSelectItems()) {
+        if (item.getExpression() instanceof AllColumns
+            || item.getExpression() instanceof AllTableColumns) {
+          return new AggregateOutcome(null, "uses DISTINCT with *");
+        }
+        groupBy.add(item.getExpression().toString());
       }
     }
     List<AggregateShape.Output> outputs = new ArrayList<>();

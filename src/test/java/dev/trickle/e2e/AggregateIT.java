@@ -70,7 +70,7 @@ final class AggregateIT {
     assertThat(
             db.queryLong(
                 "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE strategy = 'AGGREGATE'"))
-        .isEqualTo(4);
+        .isEqualTo(STREAM_TABLES.size());
   }
 
   @AfterContainer
