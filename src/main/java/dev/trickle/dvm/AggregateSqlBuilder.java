@@ -202,24 +202,7 @@ public final class AggregateSqlBuilder {
             + ", s.__pgt_rid, s.__pgt_dc"
             + prefixed(stateValues)
             + ")";
-    String deltaTable =
-        "CREATE TEMP TABLE IF NOT EXISTS __pgt_delta_"
-            + id
-            + " ("
-            + source.columns().stream()
-                .map(c -> quoteIdent(c.name()) + " " + c.type())
-                .collect(Collectors.joining(", "))
-            + ", __pgt_w int NOT NULL) ON COMMIT DELETE ROWS";
-    List<String> deltaCols = new ArrayList<>();
-    source.columns().forEach(c -> deltaCols.add(c.name()));
-    return new RefreshSql(
-        Strategy.AGGREGATE,
-        create,
-        full,
-        deltaTable,
-        "COPY " + delta + " FROM STDIN",
-        merge,
-        deltaCols);
+    return RefreshSqlBuilder.zset(Strategy.AGGREGATE, id, source, create, full, merge);
   }
 
   private static String prefixed(List<String> parts) {

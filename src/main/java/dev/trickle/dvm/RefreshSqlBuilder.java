@@ -263,6 +263,20 @@ public final class RefreshSqlBuilder {
             + joined(n, i -> "s.__pgt_c" + (i + 1))
             + (n == 0 ? "" : ", ")
             + "s.__pgt_rid, s.__pgt_dup)";
+    return zset(Strategy.MULTISET, id, source, create, full, merge);
+  }
+
+  /**
+   * A RefreshSql whose delta is a Z-set of whole source rows with weights, shipped into the
+   * session's {@code __pgt_delta_<id>} temp table.
+   */
+  static RefreshSql zset(
+      Strategy strategy,
+      long id,
+      SourceTable source,
+      List<String> create,
+      List<String> full,
+      String merge) {
     String deltaTable =
         "CREATE TEMP TABLE IF NOT EXISTS __pgt_delta_"
             + id
@@ -274,7 +288,13 @@ public final class RefreshSqlBuilder {
     List<String> cols = new ArrayList<>();
     source.columns().forEach(c -> cols.add(c.name()));
     return new RefreshSql(
-        Strategy.MULTISET, create, full, deltaTable, "COPY " + delta + " FROM STDIN", merge, cols);
+        strategy,
+        create,
+        full,
+        deltaTable,
+        "COPY pg_temp.__pgt_delta_" + id + " FROM STDIN",
+        merge,
+        cols);
   }
 
   private static String joined(int n, IntFunction<String> f) {
