@@ -38,7 +38,20 @@ public record AggregateShape(
     /** {@code sum(expr)} of integers or numerics: NULL when no non-null input. */
     SUM,
     /** {@code avg(expr)} of integers or numerics: NULL when no non-null input. */
-    AVG
+    AVG,
+    /**
+     * {@code min(expr)}: kept from inserted values; the group is rescanned when its minimum goes.
+     */
+    MIN,
+    /**
+     * {@code max(expr)}: kept from inserted values; the group is rescanned when its maximum goes.
+     */
+    MAX
+  }
+
+  /** Whether some output is MIN or MAX (then a group may need a rescan). */
+  public boolean hasExtremum() {
+    return outputs.stream().anyMatch(o -> o.kind() == Kind.MIN || o.kind() == Kind.MAX);
   }
 
   /**

@@ -63,6 +63,7 @@ public final class AggregateSqlBuilder {
                 + defs
                 + ", __pgt_row_id uuid NOT NULL, __pgt_count bigint NOT NULL"
                 + prefixed(stateDefs)
+                + (shape.hasExtremum() ? ", __pgt_rescan boolean NOT NULL DEFAULT false" : "")
                 + ")",
             "CREATE UNIQUE INDEX ON " + target + " (__pgt_row_id)");
     String from =
@@ -81,6 +82,8 @@ public final class AggregateSqlBuilder {
             case COUNT -> "count(" + o.argument() + ")";
             case SUM -> "sum(" + o.argument() + ")";
             case AVG -> "avg(" + o.argument() + ")";
+            case MIN -> "min(" + o.argument() + ")";
+            case MAX -> "max(" + o.argument() + ")";
           });
       if (o.kind() == Kind.COUNT || o.kind() == Kind.SUM || o.kind() == Kind.AVG) {
         stateSelects.add("count(" + o.argument() + ")");
@@ -117,6 +120,7 @@ public final class AggregateSqlBuilder {
     d.add("coalesce(sum(" + w + "), 0)::bigint AS __pgt_dc");
     List<String> sets = new ArrayList<>();
     List<String> values = new ArrayList<>();
+    List<String> rescans = new ArrayList<>();
     sets.add("__pgt_count = t.__pgt_count + s.__pgt_dc");
     for (int j = 0; j < outs.size(); j++) {
       Output o = outs.get(j);
@@ -137,6 +141,31 @@ public final class AggregateSqlBuilder {
         d.add("coalesce(sum(" + w + " * (" + o.argument() + ")::numeric), 0) AS __pgt_ds" + j);
         sets.add("__pgt_s" + j + " = " + sum);
       }
+      if (o.kind() == Kind.MIN || o.kind() == Kind.MAX) {
+        String fn = o.kind() == Kind.MIN ? "min" : "max";
+        String cmp = o.kind() == Kind.MIN ? "<=" : ">=";
+        String pick = o.kind() == Kind.MIN ? "least" : "greatest";
+        d.add(fn + "(" + o.argument() + ") FILTER (WHERE " + w + " > 0) AS __pgt_in" + j);
+        d.add(fn + "(" + o.argument() + ") FILTER (WHERE " + w + " < 0) AS __pgt_out" + j);
+        String gone =
+            "(s.__pgt_out" + j + " IS NOT NULL AND s.__pgt_out" + j + " " + cmp + " t." + col + ")";
+        rescans.add(gone);
+        sets.add(
+            col
+                + " = CASE WHEN "
+                + gone
+                + " THEN t."
+                + col
+                + " ELSE "
+                + pick
+                + "(t."
+                + col
+                + ", s.__pgt_in"
+                + j
+                + ") END");
+        values.add("s.__pgt_in" + j);
+        continue;
+      }
       switch (o.kind()) {
         case GROUP -> values.add("s.__pgt_g" + o.index());
         case COUNT_STAR -> {
@@ -151,6 +180,7 @@ public final class AggregateSqlBuilder {
           sets.add(col + " = CASE WHEN " + n + " > 0 THEN " + sum + " END");
           values.add("CASE WHEN s.__pgt_dn" + j + " > 0 THEN s.__pgt_ds" + j + " END");
         }
+        case MIN, MAX -> throw new IllegalStateException("handled above");
         case AVG -> {
           sets.add(col + " = CASE WHEN " + n + " > 0 THEN " + sum + " / " + n + " END");
           values.add(
@@ -195,6 +225,7 @@ public final class AggregateSqlBuilder {
             + (global ? "" : " WHEN MATCHED AND t.__pgt_count + s.__pgt_dc = 0 THEN DELETE")
             + " WHEN MATCHED THEN UPDATE SET "
             + String.join(", ", sets)
+            + (rescans.isEmpty() ? "" : ", __pgt_rescan = " + String.join(" OR ", rescans))
             + " WHEN NOT MATCHED AND s.__pgt_dc > 0 THEN INSERT ("
             + allCols
             + ") VALUES ("
@@ -202,7 +233,48 @@ public final class AggregateSqlBuilder {
             + ", s.__pgt_rid, s.__pgt_dc"
             + prefixed(stateValues)
             + ")";
+    if (shape.hasExtremum()) {
+      merge += "; " + rescan(target, outs, outCols, from, shape.where(), groupBy, rowId);
+    }
     return RefreshSqlBuilder.zset(Strategy.AGGREGATE, id, source, create, full, merge);
+  }
+
+  /**
+   * Recomputes MIN/MAX of the groups whose extremum was retracted (flagged by the MERGE) from the
+   * source in the refresh snapshot.
+   */
+  private static String rescan(
+      String target,
+      List<Output> outs,
+      List<String> outCols,
+      String from,
+      String where,
+      String groupBy,
+      String rowId) {
+    List<String> sel = new ArrayList<>();
+    List<String> set = new ArrayList<>();
+    for (int j = 0; j < outs.size(); j++) {
+      Output o = outs.get(j);
+      if (o.kind() == Kind.MIN || o.kind() == Kind.MAX) {
+        sel.add((o.kind() == Kind.MIN ? "min(" : "max(") + o.argument() + ") AS __pgt_x" + j);
+        set.add(outCols.get(j) + " = r.__pgt_x" + j);
+      }
+    }
+    String flagged = rowId + " IN (SELECT __pgt_row_id FROM " + target + " WHERE __pgt_rescan)";
+    return "UPDATE "
+        + target
+        + " t SET "
+        + String.join(", ", set)
+        + ", __pgt_rescan = false FROM (SELECT "
+        + rowId
+        + " AS __pgt_rid, "
+        + String.join(", ", sel)
+        + from
+        + " WHERE "
+        + (where == null ? "" : "(" + where + ") AND ")
+        + flagged
+        + groupBy
+        + ") r WHERE t.__pgt_row_id = r.__pgt_rid AND t.__pgt_rescan";
   }
 
   private static String prefixed(List<String> parts) {

@@ -207,6 +207,8 @@ public final class ShapeParser {
           ALGEBRAIC_SUM_TYPES.contains(base)
               ? new AggregateShape.Output(AggregateShape.Kind.SUM, -1, arg)
               : null;
+      case "min" -> new AggregateShape.Output(AggregateShape.Kind.MIN, -1, arg);
+      case "max" -> new AggregateShape.Output(AggregateShape.Kind.MAX, -1, arg);
       case "avg" ->
           base.equals("numeric")
               ? new AggregateShape.Output(AggregateShape.Kind.AVG, -1, arg)
