@@ -121,6 +121,7 @@ public final class AggregateSqlBuilder {
     List<String> sets = new ArrayList<>();
     List<String> values = new ArrayList<>();
     List<String> rescans = new ArrayList<>();
+    List<String> insertRescans = new ArrayList<>();
     sets.add("__pgt_count = t.__pgt_count + s.__pgt_dc");
     for (int j = 0; j < outs.size(); j++) {
       Output o = outs.get(j);
@@ -150,6 +151,8 @@ public final class AggregateSqlBuilder {
         String gone =
             "(s.__pgt_out" + j + " IS NOT NULL AND s.__pgt_out" + j + " " + cmp + " t." + col + ")";
         rescans.add(gone);
+        // a value inserted and retracted within the delta must not become a new group's extremum
+        insertRescans.add("s.__pgt_out" + j + " IS NOT NULL");
         sets.add(
             col
                 + " = CASE WHEN "
@@ -228,10 +231,12 @@ public final class AggregateSqlBuilder {
             + (rescans.isEmpty() ? "" : ", __pgt_rescan = " + String.join(" OR ", rescans))
             + " WHEN NOT MATCHED AND s.__pgt_dc > 0 THEN INSERT ("
             + allCols
+            + (insertRescans.isEmpty() ? "" : ", __pgt_rescan")
             + ") VALUES ("
             + String.join(", ", values)
             + ", s.__pgt_rid, s.__pgt_dc"
             + prefixed(stateValues)
+            + (insertRescans.isEmpty() ? "" : ", " + String.join(" OR ", insertRescans))
             + ")";
     if (shape.hasExtremum()) {
       merge += "; " + rescan(target, outs, outCols, from, shape.where(), groupBy, rowId);

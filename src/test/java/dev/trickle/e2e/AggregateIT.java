@@ -42,6 +42,13 @@ final class AggregateIT {
             + " s.region, s.qty % 3");
     STREAM_TABLES.put(
         "agg_dup", "SELECT tag, count(*) AS n, sum(v) AS total FROM dup GROUP BY tag");
+    STREAM_TABLES.put(
+        "minmax_region",
+        "SELECT region, min(price) AS lo, max(qty) AS hi, count(*) AS n FROM sales WHERE id <> 13"
+            + " OR qty IS NULL GROUP BY region");
+    STREAM_TABLES.put("minmax_global", "SELECT min(v) AS lo, max(tag) AS top FROM dup");
+    STREAM_TABLES.put("distinct_sales", "SELECT DISTINCT region, qty % 2 AS parity FROM sales");
+    STREAM_TABLES.put("distinct_dup", "SELECT DISTINCT tag FROM dup WHERE v > 0");
   }
 
   private static PgDatabase db;
