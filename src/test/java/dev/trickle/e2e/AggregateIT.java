@@ -93,7 +93,7 @@ final class AggregateIT {
     }
   }
 
-  @Property(tries = 30)
+  @Property(tries = 60)
   void aggregatesEqualTheirQueries(@ForAll("transactions") List<List<Op>> transactions)
       throws Exception {
     for (List<Op> tx : transactions) {
