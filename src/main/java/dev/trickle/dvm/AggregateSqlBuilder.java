@@ -148,8 +148,20 @@ public final class AggregateSqlBuilder {
         String pick = o.kind() == Kind.MIN ? "least" : "greatest";
         d.add(fn + "(" + o.argument() + ") FILTER (WHERE " + w + " > 0) AS __pgt_in" + j);
         d.add(fn + "(" + o.argument() + ") FILTER (WHERE " + w + " < 0) AS __pgt_out" + j);
+        // retracted at or beyond the extremum, or retracted while the group had none (a value
+        // inserted and retracted inside the delta must not stay)
         String gone =
-            "(s.__pgt_out" + j + " IS NOT NULL AND s.__pgt_out" + j + " " + cmp + " t." + col + ")";
+            "(s.__pgt_out"
+                + j
+                + " IS NOT NULL AND (t."
+                + col
+                + " IS NULL OR s.__pgt_out"
+                + j
+                + " "
+                + cmp
+                + " t."
+                + col
+                + "))";
         rescans.add(gone);
         // a value inserted and retracted within the delta must not become a new group's extremum
         insertRescans.add("s.__pgt_out" + j + " IS NOT NULL");
