@@ -113,7 +113,7 @@ public final class RefreshSqlBuilder {
                 + QueryProbe.stripTrailingSemicolons(query)
                 + ") d) q");
     if (strategy == Strategy.FULL_ONLY) {
-      return new RefreshSql(strategy, create, full, null, null, null, List.of());
+      return new RefreshSql(strategy, create, full, null, List.of());
     }
     return multiset(id, target, colList, columns, shape, source, create, full);
   }
@@ -206,10 +206,13 @@ public final class RefreshSqlBuilder {
         Strategy.KEYED,
         create,
         full,
-        deltaTable,
-        "COPY " + keys + " FROM STDIN",
         merge,
-        source.key().stream().map(Column::name).collect(Collectors.toList()));
+        List.of(
+            new RefreshSql.Delta(
+                source.table(),
+                deltaTable,
+                "COPY " + keys + " FROM STDIN",
+                source.key().stream().map(Column::name).collect(Collectors.toList()))));
   }
 
   private static RefreshSql multiset(
@@ -277,6 +280,11 @@ public final class RefreshSqlBuilder {
       List<String> create,
       List<String> full,
       String merge) {
+    return new RefreshSql(strategy, create, full, merge, List.of(zsetDelta(id, source)));
+  }
+
+  /** The Z-set delta table {@code __pgt_delta_<id>}: every source column and a weight. */
+  static RefreshSql.Delta zsetDelta(long id, SourceTable source) {
     String deltaTable =
         "CREATE TEMP TABLE IF NOT EXISTS __pgt_delta_"
             + id
@@ -287,14 +295,8 @@ public final class RefreshSqlBuilder {
             + ", __pgt_w int NOT NULL) ON COMMIT DELETE ROWS";
     List<String> cols = new ArrayList<>();
     source.columns().forEach(c -> cols.add(c.name()));
-    return new RefreshSql(
-        strategy,
-        create,
-        full,
-        deltaTable,
-        "COPY pg_temp.__pgt_delta_" + id + " FROM STDIN",
-        merge,
-        cols);
+    return new RefreshSql.Delta(
+        source.table(), deltaTable, "COPY pg_temp.__pgt_delta_" + id + " FROM STDIN", cols);
   }
 
   private static String joined(int n, IntFunction<String> f) {

@@ -146,13 +146,15 @@ public final class RefreshExecutor implements AutoCloseable {
       deleted = del;
       inserted = ins;
     } else {
-      DeltaEncoder.Encoded encoded =
-          DeltaEncoder.encode(sql.strategy(), st.sources().get(0), sql.deltaColumns(), delta);
-      deltaRows = encoded.rows();
-      s.execute(sql.deltaTable());
-      s.copyIn(sql.copyIn(), encoded.copyText());
-      if (encoded.rows() >= ANALYZE_DELTA_ROWS) {
-        s.execute(sql.analyzeDelta());
+      for (RefreshSql.Delta d : sql.deltas()) {
+        DeltaEncoder.Encoded encoded =
+            DeltaEncoder.encode(sql.strategy(), d.source(), d.columns(), delta);
+        deltaRows += encoded.rows();
+        s.execute(d.createTable());
+        s.copyIn(d.copyIn(), encoded.copyText());
+        if (encoded.rows() >= ANALYZE_DELTA_ROWS) {
+          s.execute(d.analyze());
+        }
       }
       affected = s.execute(sql.applyDelta());
     }

@@ -244,8 +244,10 @@ public final class StreamTablePlanner {
         for (String s : sql.fullRefresh()) {
           st.execute("EXPLAIN " + s);
         }
-        if (sql.deltaTable() != null) {
-          st.execute(sql.deltaTable().replace("IF NOT EXISTS ", ""));
+        for (var d : sql.deltas()) {
+          st.execute(d.createTable().replace("IF NOT EXISTS ", ""));
+        }
+        if (sql.applyDelta() != null) {
           st.execute("EXPLAIN " + sql.applyDelta());
         }
         return null;
