@@ -47,6 +47,9 @@ public final class RefreshSqlBuilder {
               strategy,
               ShapeParser.analyse(query, probe).shape(),
               probe.sources().get(0));
+      case JOIN ->
+          JoinSqlBuilder.build(
+              id, st, query, probe.columns(), ShapeParser.analyseJoin(query, probe).shape());
       case AGGREGATE ->
           AggregateSqlBuilder.build(
               id,
@@ -227,14 +230,9 @@ public final class RefreshSqlBuilder {
     String delta = "pg_temp.__pgt_delta_" + id;
     int n = columns.size();
     String items = joined(n, i -> shape.items().get(i) + " AS __pgt_c" + (i + 1));
-    String cs = joined(n, i -> "__pgt_c" + (i + 1));
     String where = shape.where() == null ? "" : " WHERE " + shape.where();
-    String grouping = n == 0 ? "" : " GROUP BY " + joined(n, i -> Integer.toString(i + 1));
-    String merge =
-        "WITH d AS (SELECT "
-            + cs
-            + (n == 0 ? "" : ", ")
-            + "sum(x.__pgt_w)::int AS __pgt_w FROM (SELECT "
+    String weighted =
+        "SELECT "
             + items
             + (n == 0 ? "" : ", ")
             + shape.alias()
@@ -242,30 +240,8 @@ public final class RefreshSqlBuilder {
             + delta
             + " AS "
             + shape.alias()
-            + where
-            + ") x"
-            + grouping
-            + "), dd AS (SELECT d.*, md5(ROW("
-            + joined(n, i -> "d.__pgt_c" + (i + 1))
-            + ")::text)::uuid AS __pgt_rid FROM d WHERE d.__pgt_w <> 0), cur AS (SELECT"
-            + " __pgt_row_id, count(*)::int AS n FROM "
-            + target
-            + " WHERE __pgt_row_id IN (SELECT __pgt_rid FROM dd) GROUP BY 1), ops AS (SELECT"
-            + " dd.*, g.g AS __pgt_dup FROM dd LEFT JOIN cur ON cur.__pgt_row_id = dd.__pgt_rid"
-            + " CROSS JOIN LATERAL generate_series(CASE WHEN dd.__pgt_w > 0 THEN"
-            + " coalesce(cur.n, 0) + 1 ELSE coalesce(cur.n, 0) + dd.__pgt_w + 1 END, CASE WHEN"
-            + " dd.__pgt_w > 0 THEN coalesce(cur.n, 0) + dd.__pgt_w ELSE coalesce(cur.n, 0)"
-            + " END) AS g(g)) MERGE INTO "
-            + target
-            + " t USING ops s ON t.__pgt_row_id = s.__pgt_rid AND t.__pgt_dup = s.__pgt_dup"
-            + " WHEN MATCHED AND s.__pgt_w < 0 THEN DELETE WHEN NOT MATCHED AND s.__pgt_w > 0"
-            + " THEN INSERT ("
-            + colList
-            + (n == 0 ? "" : ", ")
-            + "__pgt_row_id, __pgt_dup) VALUES ("
-            + joined(n, i -> "s.__pgt_c" + (i + 1))
-            + (n == 0 ? "" : ", ")
-            + "s.__pgt_rid, s.__pgt_dup)";
+            + where;
+    String merge = multisetMerge(target, colList, n, weighted);
     return zset(Strategy.MULTISET, id, source, create, full, merge);
   }
 
@@ -285,9 +261,14 @@ public final class RefreshSqlBuilder {
 
   /** The Z-set delta table {@code __pgt_delta_<id>}: every source column and a weight. */
   static RefreshSql.Delta zsetDelta(long id, SourceTable source) {
+    return zsetDelta("__pgt_delta_" + id, source);
+  }
+
+  /** A Z-set delta table of the given name: every source column and a weight. */
+  static RefreshSql.Delta zsetDelta(String name, SourceTable source) {
     String deltaTable =
-        "CREATE TEMP TABLE IF NOT EXISTS __pgt_delta_"
-            + id
+        "CREATE TEMP TABLE IF NOT EXISTS "
+            + name
             + " ("
             + source.columns().stream()
                 .map(c -> quoteIdent(c.name()) + " " + c.type())
@@ -296,10 +277,52 @@ public final class RefreshSqlBuilder {
     List<String> cols = new ArrayList<>();
     source.columns().forEach(c -> cols.add(c.name()));
     return new RefreshSql.Delta(
-        source.table(), deltaTable, "COPY pg_temp.__pgt_delta_" + id + " FROM STDIN", cols);
+        source.table(), deltaTable, "COPY pg_temp." + name + " FROM STDIN", cols);
   }
 
-  private static String joined(int n, IntFunction<String> f) {
+  /**
+   * The MERGE applying a weighted row set to a MULTISET-style stream table.
+   *
+   * @param target the stream table, quoted
+   * @param colList its output columns, quoted and joined
+   * @param n number of output columns
+   * @param weighted SQL yielding {@code __pgt_c1..n} and a weight, per delta row
+   * @return the statement
+   */
+  static String multisetMerge(String target, String colList, int n, String weighted) {
+    String cs = joined(n, i -> "__pgt_c" + (i + 1));
+    String grouping = n == 0 ? "" : " GROUP BY " + joined(n, i -> Integer.toString(i + 1));
+    return "WITH d AS (SELECT "
+        + cs
+        + (n == 0 ? "" : ", ")
+        + "sum(x.__pgt_w)::int AS __pgt_w FROM ("
+        + weighted
+        + ") x"
+        + grouping
+        + "), dd AS (SELECT d.*, md5(ROW("
+        + joined(n, i -> "d.__pgt_c" + (i + 1))
+        + ")::text)::uuid AS __pgt_rid FROM d WHERE d.__pgt_w <> 0), cur AS (SELECT"
+        + " __pgt_row_id, count(*)::int AS n FROM "
+        + target
+        + " WHERE __pgt_row_id IN (SELECT __pgt_rid FROM dd) GROUP BY 1), ops AS (SELECT"
+        + " dd.*, g.g AS __pgt_dup FROM dd LEFT JOIN cur ON cur.__pgt_row_id = dd.__pgt_rid"
+        + " CROSS JOIN LATERAL generate_series(CASE WHEN dd.__pgt_w > 0 THEN"
+        + " coalesce(cur.n, 0) + 1 ELSE coalesce(cur.n, 0) + dd.__pgt_w + 1 END, CASE WHEN"
+        + " dd.__pgt_w > 0 THEN coalesce(cur.n, 0) + dd.__pgt_w ELSE coalesce(cur.n, 0)"
+        + " END) AS g(g)) MERGE INTO "
+        + target
+        + " t USING ops s ON t.__pgt_row_id = s.__pgt_rid AND t.__pgt_dup = s.__pgt_dup"
+        + " WHEN MATCHED AND s.__pgt_w < 0 THEN DELETE WHEN NOT MATCHED AND s.__pgt_w > 0"
+        + " THEN INSERT ("
+        + colList
+        + (n == 0 ? "" : ", ")
+        + "__pgt_row_id, __pgt_dup) VALUES ("
+        + joined(n, i -> "s.__pgt_c" + (i + 1))
+        + (n == 0 ? "" : ", ")
+        + "s.__pgt_rid, s.__pgt_dup)";
+  }
+
+  static String joined(int n, IntFunction<String> f) {
     return IntStream.range(0, n).mapToObj(f).collect(Collectors.joining(", "));
   }
 }

@@ -217,6 +217,128 @@ public final class ShapeParser {
     };
   }
 
+  /** Most tables a differentiated join may read (the delta has 2^n - 1 terms). */
+  static final int MAX_JOIN_TABLES = 4;
+
+  /**
+   * The outcome of {@link #analyseJoin}: a shape, or the reason there is none.
+   *
+   * @param shape the shape, or null
+   * @param reason why the query is not a differentiable join, or null
+   */
+  public record JoinOutcome(JoinShape shape, String reason) {}
+
+  /**
+   * Analyses a query as inner or cross joins of tables with filter and projection.
+   *
+   * @param query the defining query
+   * @param probe what the server says about it
+   * @return the shape or the reason
+   */
+  public static JoinOutcome analyseJoin(String query, ProbeResult probe) {
+    if (!List.of("join").containsAll(probe.features())) {
+      return new JoinOutcome(null, "uses " + String.join(", ", probe.features()));
+    }
+    Statement statement;
+    try {
+      statement = CCJSqlParserUtil.parse(QueryProbe.stripTrailingSemicolons(query));
+    } catch (JSQLParserException e) {
+      return new JoinOutcome(null, "is SQL the delta engine's parser does not understand yet");
+    }
+    if (!(statement instanceof PlainSelect select)
+        || !(select.getFromItem() instanceof Table first)
+        || select.getJoins() == null
+        || select.getJoins().isEmpty()
+        || select.getWithItemsList() != null) {
+      return new JoinOutcome(null, "is not SELECT ... FROM t1 JOIN t2 ON ...");
+    }
+    List<JoinShape.Source> sources = new ArrayList<>();
+    List<String> on = new ArrayList<>();
+    JoinShape.Source s0 = source(first, probe);
+    if (s0 == null) {
+      return new JoinOutcome(null, "joins a table the delta engine could not match");
+    }
+    sources.add(s0);
+    for (net.sf.jsqlparser.statement.select.Join j : select.getJoins()) {
+      boolean inner =
+          j.isInner()
+              || j.isCross()
+              || j.isSimple()
+              || !(j.isLeft() || j.isRight() || j.isFull() || j.isOuter());
+      if (!inner
+          || j.isNatural()
+          || j.isLeft()
+          || j.isRight()
+          || j.isFull()
+          || j.isOuter()
+          || j.isApply()
+          || j.isSemi()
+          || (j.getUsingColumns() != null && !j.getUsingColumns().isEmpty())
+          || !(j.getRightItem() instanceof Table right)) {
+        return new JoinOutcome(null, "uses an outer, NATURAL, USING or LATERAL join");
+      }
+      JoinShape.Source s = source(right, probe);
+      if (s == null) {
+        return new JoinOutcome(null, "joins a table the delta engine could not match");
+      }
+      sources.add(s);
+      var conditions = j.getOnExpressions();
+      if (conditions == null || conditions.isEmpty()) {
+        on.add(null);
+      } else if (conditions.size() == 1) {
+        on.add(conditions.iterator().next().toString());
+      } else {
+        return new JoinOutcome(null, "has a join with several ON clauses");
+      }
+    }
+    if (sources.size() > MAX_JOIN_TABLES) {
+      return new JoinOutcome(null, "joins more than " + MAX_JOIN_TABLES + " tables");
+    }
+    if (sources.stream().map(JoinShape.Source::alias).distinct().count() != sources.size()) {
+      return new JoinOutcome(null, "uses one name for two joined tables");
+    }
+    List<String> items = new ArrayList<>();
+    for (SelectItem<?> item : select.getSelectItems()) {
+      Expression e = item.getExpression();
+      if (e instanceof AllColumns || e instanceof AllTableColumns) {
+        return new JoinOutcome(null, "selects * from a join");
+      }
+      items.add(e.toString());
+    }
+    if (items.size() != probe.columns().size()) {
+      return new JoinOutcome(null, "has a select list that does not line up with its columns");
+    }
+    Expression where = select.getWhere();
+    return new JoinOutcome(
+        new JoinShape(sources, on, items, where == null ? null : where.toString()), null);
+  }
+
+  private static JoinShape.Source source(Table t, ProbeResult probe) {
+    String name = unquote(t.getName());
+    String schema = t.getSchemaName() == null ? null : unquote(t.getSchemaName());
+    SourceTable match = null;
+    for (SourceTable s : probe.sources()) {
+      if (s.table().name().equals(name) && (schema == null || s.table().schema().equals(schema))) {
+        if (match != null) {
+          return null;
+        }
+        match = s;
+      }
+    }
+    if (match == null) {
+      return null;
+    }
+    String alias = t.getAlias() != null ? t.getAlias().getName() : t.getName();
+    return new JoinShape.Source(match, alias, t.getAlias() != null);
+  }
+
+  private static String unquote(String ident) {
+    if (ident.length() >= 2 && ident.startsWith("\"") && ident.endsWith("\"")) {
+      return ident.substring(1, ident.length() - 1).replace("\"\"", "\"");
+    }
+    return ident.toLowerCase(java.util.Locale.ROOT);
+  }
+
   private static Outcome notScan(String reason) {
     return new Outcome(null, reason);
   }

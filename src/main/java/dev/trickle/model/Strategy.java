@@ -19,6 +19,12 @@ public enum Strategy {
    * reaches zero.
    */
   AGGREGATE,
+  /**
+   * Inner (and cross) joins of up to four tables with filter and projection: row identity from
+   * content as in MULTISET; the delta is the inclusion-exclusion sum over the sources' Z-sets, each
+   * term joining some deltas with the other tables in the refresh snapshot.
+   */
+  JOIN,
   /** Not differentiable here: every refresh recomputes the query. */
   FULL_ONLY
 }

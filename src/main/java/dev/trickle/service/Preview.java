@@ -78,9 +78,13 @@ public record Preview(
             ? plan.probe().features().isEmpty()
                 ? "full recompute"
                 : "full recompute (" + String.join(", ", plan.probe().features()) + ")"
-            : strategy == Strategy.AGGREGATE
-                ? "aggregate: algebraic COUNT/SUM/AVG over one table"
-                : "linear: scan, filter, project over one table";
+            : strategy == Strategy.JOIN
+                ? "join: inner joins of "
+                    + plan.probe().sources().size()
+                    + " table(s) with filter and project"
+                : strategy == Strategy.AGGREGATE
+                    ? "aggregate: algebraic COUNT/SUM/AVG over one table"
+                    : "linear: scan, filter, project over one table";
     return new Preview(
         sources,
         strategy == Strategy.FULL_ONLY ? "FULL" : "DIFFERENTIAL",
@@ -93,7 +97,7 @@ public record Preview(
     return switch (strategy) {
       case KEYED ->
           "key (REPLICA IDENTITY " + (s.replicaIdentity() == 'f' ? "FULL" : "DEFAULT") + ")";
-      case MULTISET, AGGREGATE ->
+      case MULTISET, AGGREGATE, JOIN ->
           plan.needsReplicaIdentityFull().contains(s.table()) || s.replicaIdentity() == 'f'
               ? "full row images (REPLICA IDENTITY FULL)"
               : "full row images (REPLICA IDENTITY FULL needed)";

@@ -122,18 +122,39 @@ public final class StreamTablePlanner {
     }
     ShapeParser.Outcome shape = ShapeParser.analyse(query, probe);
     boolean aggregate = false;
+    boolean join = false;
     if (blocker == null && !shape.isDifferentiable()) {
       ShapeParser.AggregateOutcome agg = ShapeParser.analyseAggregate(query, probe);
+      ShapeParser.JoinOutcome joined =
+          agg.shape() == null ? ShapeParser.analyseJoin(query, probe) : null;
       if (agg.shape() != null) {
         aggregate = true;
+      } else if (joined.shape() != null) {
+        join = true;
       } else {
-        blocker =
-            "is not yet differentiable: the query "
-                + (probe.features().contains("aggregate") ? agg.reason() : shape.reason());
+        String reason =
+            probe.features().contains("aggregate")
+                ? agg.reason()
+                : probe.features().contains("join") || probe.sources().size() > 1
+                    ? joined.reason()
+                    : shape.reason();
+        blocker = "is not yet differentiable: the query " + reason;
       }
     }
     Strategy strategy = Strategy.FULL_ONLY;
-    if (blocker == null && aggregate) {
+    if (blocker == null && join) {
+      strategy = Strategy.JOIN;
+      for (SourceTable source : probe.sources()) {
+        if (blocker == null && source.replicaIdentity() != 'f') {
+          blocker =
+              identityBlocker(
+                  source,
+                  setReplicaIdentityFull,
+                  identityFull,
+                  "feeds a join, whose delta needs old row values,");
+        }
+      }
+    } else if (blocker == null && aggregate) {
       strategy = Strategy.AGGREGATE;
       SourceTable source = probe.sources().get(0);
       if (source.replicaIdentity() != 'f') {

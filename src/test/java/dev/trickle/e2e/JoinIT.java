@@ -1,0 +1,192 @@
+package dev.trickle.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trickle.testing.Oracle;
+import dev.trickle.testing.PgDatabase;
+import dev.trickle.testing.PipelineFixture;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Inner joins (two and three tables, a self join, a comma join with a filter, NULL join keys,
+ * duplicate rows) stay equal to their queries under random multi-table transactions, refreshed
+ * DIFFERENTIAL.
+ */
+final class JoinIT {
+  static final Map<String, String> STREAM_TABLES = new LinkedHashMap<>();
+
+  static {
+    STREAM_TABLES.put("j_two", "SELECT t.id, a.owner, t.amt FROM tx t JOIN acc a ON a.id = t.src");
+    STREAM_TABLES.put(
+        "j_three",
+        "SELECT t.id, a.owner, n.v FROM tx t JOIN acc a ON a.id = t.src JOIN nk n ON n.tag ="
+            + " a.owner WHERE t.amt > 2");
+    STREAM_TABLES.put(
+        "j_self",
+        "SELECT x.id AS a, y.id AS b FROM acc x JOIN acc y ON x.grp = y.grp AND x.id < y.id");
+    STREAM_TABLES.put("j_comma", "SELECT a.id, n.tag FROM acc a, nk n WHERE a.grp = n.v");
+  }
+
+  private static PgDatabase db;
+  private static PipelineFixture pipeline;
+  private static Connection conn;
+
+  @BeforeContainer
+  static void start() throws Exception {
+    db = PgDatabase.create("join");
+    db.execute(
+        "CREATE TABLE acc (id int PRIMARY KEY, owner text, grp int)",
+        "CREATE TABLE tx (id int PRIMARY KEY, src int, amt int)",
+        "CREATE TABLE nk (tag text, v int)",
+        "INSERT INTO acc SELECT g, (ARRAY['ann','bob','cy'])[1 + g % 3], g % 4 FROM"
+            + " generate_series(1, 12) g",
+        "INSERT INTO tx SELECT g, CASE WHEN g % 9 = 0 THEN NULL ELSE 1 + g % 14 END, g % 6 FROM"
+            + " generate_series(1, 40) g",
+        "INSERT INTO nk SELECT (ARRAY['ann','bob','zed'])[1 + g % 3], g % 4 FROM"
+            + " generate_series(1, 9) g");
+    StringBuilder yaml = new StringBuilder("stream_tables:\n");
+    STREAM_TABLES.forEach(
+        (name, query) ->
+            yaml.append("  - name: ")
+                .append(name)
+                .append("\n    query: ")
+                .append(query)
+                .append("\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n"));
+    pipeline = PipelineFixture.start(PipelineFixture.writeConfig(db, "join", yaml.toString()));
+    conn = db.connect();
+    assertThat(
+            db.queryLong(
+                "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE strategy = 'JOIN'"))
+        .isEqualTo(STREAM_TABLES.size());
+  }
+
+  @AfterContainer
+  static void stop() throws Exception {
+    if (conn != null) {
+      conn.close();
+    }
+    if (pipeline != null) {
+      pipeline.close();
+    }
+    if (db != null) {
+      db.drop();
+    }
+  }
+
+  @Property(tries = 50)
+  void joinsEqualTheirQueries(@ForAll("transactions") List<List<Op>> transactions)
+      throws Exception {
+    for (List<Op> tx : transactions) {
+      try (Connection c = db.connect()) {
+        c.setAutoCommit(false);
+        try {
+          for (Op op : tx) {
+            op.run(c);
+          }
+          c.commit();
+        } catch (SQLException e) {
+          c.rollback();
+        }
+      }
+    }
+    for (Map.Entry<String, String> e : STREAM_TABLES.entrySet()) {
+      assertThat(Oracle.awaitEqual(conn, e.getKey(), e.getValue(), 30_000))
+          .as("%s differs from its query after %s", e.getKey(), transactions)
+          .isZero();
+    }
+  }
+
+  /** One statement. */
+  record Op(String sql, List<Object> params) {
+    void run(Connection c) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (int i = 0; i < params.size(); i++) {
+          ps.setObject(i + 1, params.get(i));
+        }
+        ps.execute();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return sql + " " + params;
+    }
+  }
+
+  @Provide
+  Arbitrary<List<List<Op>>> transactions() {
+    Arbitrary<Integer> accId = Arbitraries.integers().between(1, 16);
+    Arbitrary<Integer> txId = Arbitraries.integers().between(1, 50);
+    Arbitrary<String> owner = Arbitraries.of("ann", "bob", "cy", "zed").injectNull(0.1);
+    Arbitrary<Integer> small = Arbitraries.integers().between(0, 5).injectNull(0.1);
+    Arbitrary<Op> op =
+        Arbitraries.frequencyOf(
+            List.of(
+                Tuple.of(
+                    3,
+                    Combinators.combine(accId, owner, small)
+                        .as(
+                            (i, o, g) ->
+                                new Op(
+                                    "INSERT INTO acc VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                                        + " owner = EXCLUDED.owner, grp = EXCLUDED.grp",
+                                    Arrays.asList(i, o, g)))),
+                Tuple.of(1, accId.map(i -> new Op("DELETE FROM acc WHERE id = ?", List.of(i)))),
+                Tuple.of(
+                    4,
+                    Combinators.combine(txId, accId.injectNull(0.1), small)
+                        .as(
+                            (i, s, a) ->
+                                new Op(
+                                    "INSERT INTO tx VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                                        + " src = EXCLUDED.src, amt = EXCLUDED.amt",
+                                    Arrays.asList(i, s, a)))),
+                Tuple.of(
+                    2,
+                    txId.map(
+                        i ->
+                            new Op(
+                                "UPDATE tx SET amt = coalesce(amt, 0) + 1 WHERE id <= ?",
+                                List.of(i)))),
+                Tuple.of(1, txId.map(i -> new Op("DELETE FROM tx WHERE id = ?", List.of(i)))),
+                Tuple.of(
+                    2,
+                    Combinators.combine(owner, small)
+                        .as(
+                            (t, v) ->
+                                new Op(
+                                    "INSERT INTO nk VALUES (?, ?), (?, ?)",
+                                    Arrays.asList(t, v, t, v)))),
+                Tuple.of(
+                    2,
+                    owner.map(
+                        t ->
+                            new Op(
+                                "DELETE FROM nk WHERE ctid IN (SELECT ctid FROM nk WHERE tag IS NOT"
+                                    + " DISTINCT FROM ? LIMIT 1)",
+                                Arrays.asList(t)))),
+                Tuple.of(
+                    1,
+                    accId.map(
+                        i ->
+                            new Op(
+                                "UPDATE acc SET grp = grp + 1, owner = 'bob' WHERE id = ?",
+                                List.of(i))))));
+    return op.list().ofMinSize(1).ofMaxSize(5).list().ofMinSize(1).ofMaxSize(6);
+  }
+}
