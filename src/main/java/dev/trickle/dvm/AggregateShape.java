@@ -13,6 +13,8 @@ import java.util.List;
  * @param groupBy the group-by expressions as SQL (empty for a global aggregate)
  * @param outputs what each output column is, in output order
  * @param where the WHERE condition as SQL, or null
+ * @param sources every table of the FROM clause, in order (one unless the aggregate reads a join)
+ * @param on the ON condition of each join after the first table (null for a cross join)
  */
 public record AggregateShape(
     TableRef source,
@@ -20,11 +22,20 @@ public record AggregateShape(
     boolean aliased,
     List<String> groupBy,
     List<Output> outputs,
-    String where) {
-  /** Copies the lists. */
+    String where,
+    List<JoinShape.Source> sources,
+    List<String> on) {
+  /** Copies the lists (the ON list may hold nulls). */
   public AggregateShape {
     groupBy = List.copyOf(groupBy);
     outputs = List.copyOf(outputs);
+    sources = List.copyOf(sources);
+    on = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(on));
+  }
+
+  /** Whether the aggregate reads a join of several tables. */
+  public boolean isJoin() {
+    return sources.size() > 1;
   }
 
   /** The kind of an output column. */

@@ -8,6 +8,7 @@ import dev.trickle.model.Strategy;
 import dev.trickle.model.TableRef;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -67,7 +68,9 @@ public final class AggregateSqlBuilder {
                 + ")",
             "CREATE UNIQUE INDEX ON " + target + " (__pgt_row_id)");
     String from =
-        " FROM " + source.table().quoted() + (shape.aliased() ? " AS " + shape.alias() : "");
+        shape.isJoin()
+            ? " FROM " + joinFrom(shape, -1, List.of())
+            : " FROM " + source.table().quoted() + (shape.aliased() ? " AS " + shape.alias() : "");
     String where = shape.where() == null ? "" : " WHERE " + shape.where();
     String groupBy = global ? "" : " GROUP BY " + String.join(", ", shape.groupBy());
     String rowId = "md5(ROW(" + String.join(", ", shape.groupBy()) + ")::text)::uuid";
@@ -112,10 +115,42 @@ public final class AggregateSqlBuilder {
                 + groupBy);
 
     String delta = "pg_temp.__pgt_delta_" + id;
-    String w = shape.alias() + ".__pgt_w";
+    List<RefreshSql.Delta> deltas = new ArrayList<>();
+    IntFunction<String> gx;
+    IntFunction<String> argx;
+    String w;
+    String dSource;
+    if (shape.isJoin()) {
+      List<String> tables = new ArrayList<>();
+      for (JoinShape.Source src : shape.sources()) {
+        String name = "__pgt_delta_" + id + "_" + deltas.size();
+        if (deltas.stream().noneMatch(x -> x.source().equals(src.table().table()))) {
+          deltas.add(RefreshSqlBuilder.zsetDelta(name, src.table()));
+        }
+      }
+      for (JoinShape.Source src : shape.sources()) {
+        for (RefreshSql.Delta x : deltas) {
+          if (x.source().equals(src.table().table())) {
+            tables.add(
+                x.copyIn()
+                    .substring("COPY ".length(), x.copyIn().length() - " FROM STDIN".length()));
+          }
+        }
+      }
+      gx = k -> "__pgt_u.__pgt_g" + k;
+      argx = k -> "__pgt_u.__pgt_a" + k;
+      w = "__pgt_u.__pgt_w";
+      dSource = " FROM (" + terms(shape, tables, where) + ") AS __pgt_u";
+    } else {
+      deltas.add(RefreshSqlBuilder.zsetDelta(id, source));
+      gx = k -> shape.groupBy().get(k);
+      argx = k -> outs.get(k).argument();
+      w = shape.alias() + ".__pgt_w";
+      dSource = " FROM " + delta + " AS " + shape.alias() + where;
+    }
     List<String> d = new ArrayList<>();
     for (int k = 0; k < shape.groupBy().size(); k++) {
-      d.add(shape.groupBy().get(k) + " AS __pgt_g" + k);
+      d.add(gx.apply(k) + " AS __pgt_g" + k);
     }
     d.add("coalesce(sum(" + w + "), 0)::bigint AS __pgt_dc");
     List<String> sets = new ArrayList<>();
@@ -131,7 +166,7 @@ public final class AggregateSqlBuilder {
       if (o.kind() == Kind.COUNT || o.kind() == Kind.SUM || o.kind() == Kind.AVG) {
         d.add(
             "coalesce(sum(CASE WHEN ("
-                + o.argument()
+                + argx.apply(j)
                 + ") IS NOT NULL THEN "
                 + w
                 + " ELSE 0 END), 0)::bigint AS __pgt_dn"
@@ -139,15 +174,15 @@ public final class AggregateSqlBuilder {
         sets.add("__pgt_n" + j + " = " + n);
       }
       if (o.kind() == Kind.SUM || o.kind() == Kind.AVG) {
-        d.add("coalesce(sum(" + w + " * (" + o.argument() + ")::numeric), 0) AS __pgt_ds" + j);
+        d.add("coalesce(sum(" + w + " * (" + argx.apply(j) + ")::numeric), 0) AS __pgt_ds" + j);
         sets.add("__pgt_s" + j + " = " + sum);
       }
       if (o.kind() == Kind.MIN || o.kind() == Kind.MAX) {
         String fn = o.kind() == Kind.MIN ? "min" : "max";
         String cmp = o.kind() == Kind.MIN ? "<=" : ">=";
         String pick = o.kind() == Kind.MIN ? "least" : "greatest";
-        d.add(fn + "(" + o.argument() + ") FILTER (WHERE " + w + " > 0) AS __pgt_in" + j);
-        d.add(fn + "(" + o.argument() + ") FILTER (WHERE " + w + " < 0) AS __pgt_out" + j);
+        d.add(fn + "(" + argx.apply(j) + ") FILTER (WHERE " + w + " > 0) AS __pgt_in" + j);
+        d.add(fn + "(" + argx.apply(j) + ") FILTER (WHERE " + w + " < 0) AS __pgt_out" + j);
         // retracted at or beyond the extremum, or retracted while the group had none (a value
         // inserted and retracted inside the delta must not stay)
         String gone =
@@ -221,11 +256,7 @@ public final class AggregateSqlBuilder {
     String merge =
         "WITH d AS (SELECT "
             + String.join(", ", d)
-            + " FROM "
-            + delta
-            + " AS "
-            + shape.alias()
-            + where
+            + dSource
             + (global
                 ? ""
                 : " GROUP BY "
@@ -253,7 +284,7 @@ public final class AggregateSqlBuilder {
     if (shape.hasExtremum()) {
       merge += "; " + rescan(target, outs, outCols, from, shape.where(), groupBy, rowId);
     }
-    return RefreshSqlBuilder.zset(Strategy.AGGREGATE, id, source, create, full, merge);
+    return new RefreshSql(Strategy.AGGREGATE, create, full, merge, deltas);
   }
 
   /**
@@ -292,6 +323,63 @@ public final class AggregateSqlBuilder {
         + flagged
         + groupBy
         + ") r WHERE t.__pgt_row_id = r.__pgt_rid AND t.__pgt_rescan";
+  }
+
+  /**
+   * The FROM clause of a join, reading the delta table {@code tables[i]} for every position in
+   * {@code mask} and the source table elsewhere ({@code mask = -1}: no delta at all).
+   */
+  private static String joinFrom(AggregateShape shape, int mask, List<String> tables) {
+    StringBuilder from = new StringBuilder();
+    for (int i = 0; i < shape.sources().size(); i++) {
+      JoinShape.Source s = shape.sources().get(i);
+      boolean delta = mask > 0 && (mask & (1 << i)) != 0;
+      String item =
+          delta
+              ? tables.get(i) + " AS " + s.alias()
+              : s.table().table().quoted() + (s.aliased() ? " AS " + s.alias() : "");
+      if (i == 0) {
+        from.append(item);
+      } else if (shape.on().get(i - 1) == null) {
+        from.append(" CROSS JOIN ").append(item);
+      } else {
+        from.append(" JOIN ").append(item).append(" ON ").append(shape.on().get(i - 1));
+      }
+    }
+    return from.toString();
+  }
+
+  /** The inclusion-exclusion terms of a join's delta, each yielding keys, arguments and weight. */
+  private static String terms(AggregateShape shape, List<String> tables, String where) {
+    int n = shape.sources().size();
+    List<String> cols = new ArrayList<>();
+    for (int k = 0; k < shape.groupBy().size(); k++) {
+      cols.add(shape.groupBy().get(k) + " AS __pgt_g" + k);
+    }
+    for (int j = 0; j < shape.outputs().size(); j++) {
+      String arg = shape.outputs().get(j).argument();
+      cols.add((arg == null ? "NULL::int" : arg) + " AS __pgt_a" + j);
+    }
+    List<String> out = new ArrayList<>();
+    for (int mask = 1; mask < (1 << n); mask++) {
+      List<String> weights = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if ((mask & (1 << i)) != 0) {
+          weights.add(shape.sources().get(i).alias() + ".__pgt_w");
+        }
+      }
+      out.add(
+          "SELECT "
+              + String.join(", ", cols)
+              + ", "
+              + (Integer.bitCount(mask) % 2 == 1 ? "" : "-")
+              + "("
+              + String.join(" * ", weights)
+              + ") AS __pgt_w FROM "
+              + joinFrom(shape, mask, tables)
+              + where);
+    }
+    return String.join(" UNION ALL ", out);
   }
 
   private static String prefixed(List<String> parts) {

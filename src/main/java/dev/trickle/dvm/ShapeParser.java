@@ -106,16 +106,13 @@ public final class ShapeParser {
    * @return the shape or the reason
    */
   public static AggregateOutcome analyseAggregate(String query, ProbeResult probe) {
-    List<String> allowed = List.of("aggregate", "GROUP BY", "DISTINCT");
+    List<String> allowed = List.of("aggregate", "GROUP BY", "DISTINCT", "join");
     boolean grouping =
         probe.features().contains("aggregate")
             || probe.features().contains("GROUP BY")
             || probe.features().contains("DISTINCT");
     if (!allowed.containsAll(probe.features()) || !grouping) {
       return new AggregateOutcome(null, "is not an aggregate over one table");
-    }
-    if (probe.sources().size() != 1) {
-      return new AggregateOutcome(null, "aggregates over " + probe.sources().size() + " tables");
     }
     Statement statement;
     try {
@@ -124,13 +121,15 @@ public final class ShapeParser {
       return new AggregateOutcome(null, "is SQL the delta engine's parser does not understand yet");
     }
     if (!(statement instanceof PlainSelect select)
-        || (select.getJoins() != null && !select.getJoins().isEmpty())
-        || !(select.getFromItem() instanceof Table table)
         || select.getHaving() != null
         || (select.getDistinct() != null
             && (select.getDistinct().getOnSelectItems() != null || select.getGroupBy() != null))
         || select.getWithItemsList() != null) {
-      return new AggregateOutcome(null, "is not SELECT ... FROM one table [WHERE] [GROUP BY]");
+      return new AggregateOutcome(null, "is not SELECT ... FROM tables [WHERE] [GROUP BY]");
+    }
+    From from = from(select, probe);
+    if (from.problem() != null) {
+      return new AggregateOutcome(null, from.problem());
     }
     List<String> groupBy = new ArrayList<>();
     if (select.getGroupBy() != null) {
@@ -164,15 +163,17 @@ public final class ShapeParser {
       outputs.add(out);
     }
     Expression where = select.getWhere();
-    String alias = table.getAlias() != null ? table.getAlias().getName() : table.getName();
+    JoinShape.Source first = from.sources().get(0);
     return new AggregateOutcome(
         new AggregateShape(
-            probe.sources().get(0).table(),
-            alias,
-            table.getAlias() != null,
+            first.table().table(),
+            first.alias(),
+            first.aliased(),
             groupBy,
             outputs,
-            where == null ? null : where.toString()),
+            where == null ? null : where.toString(),
+            from.sources(),
+            from.on()),
         null);
   }
 
@@ -246,57 +247,18 @@ public final class ShapeParser {
       return new JoinOutcome(null, "is SQL the delta engine's parser does not understand yet");
     }
     if (!(statement instanceof PlainSelect select)
-        || !(select.getFromItem() instanceof Table first)
+        || !(select.getFromItem() instanceof Table)
         || select.getJoins() == null
         || select.getJoins().isEmpty()
         || select.getWithItemsList() != null) {
       return new JoinOutcome(null, "is not SELECT ... FROM t1 JOIN t2 ON ...");
     }
-    List<JoinShape.Source> sources = new ArrayList<>();
-    List<String> on = new ArrayList<>();
-    JoinShape.Source s0 = source(first, probe);
-    if (s0 == null) {
-      return new JoinOutcome(null, "joins a table the delta engine could not match");
+    From from = from(select, probe);
+    if (from.problem() != null) {
+      return new JoinOutcome(null, from.problem());
     }
-    sources.add(s0);
-    for (net.sf.jsqlparser.statement.select.Join j : select.getJoins()) {
-      boolean inner =
-          j.isInner()
-              || j.isCross()
-              || j.isSimple()
-              || !(j.isLeft() || j.isRight() || j.isFull() || j.isOuter());
-      if (!inner
-          || j.isNatural()
-          || j.isLeft()
-          || j.isRight()
-          || j.isFull()
-          || j.isOuter()
-          || j.isApply()
-          || j.isSemi()
-          || (j.getUsingColumns() != null && !j.getUsingColumns().isEmpty())
-          || !(j.getRightItem() instanceof Table right)) {
-        return new JoinOutcome(null, "uses an outer, NATURAL, USING or LATERAL join");
-      }
-      JoinShape.Source s = source(right, probe);
-      if (s == null) {
-        return new JoinOutcome(null, "joins a table the delta engine could not match");
-      }
-      sources.add(s);
-      var conditions = j.getOnExpressions();
-      if (conditions == null || conditions.isEmpty()) {
-        on.add(null);
-      } else if (conditions.size() == 1) {
-        on.add(conditions.iterator().next().toString());
-      } else {
-        return new JoinOutcome(null, "has a join with several ON clauses");
-      }
-    }
-    if (sources.size() > MAX_JOIN_TABLES) {
-      return new JoinOutcome(null, "joins more than " + MAX_JOIN_TABLES + " tables");
-    }
-    if (sources.stream().map(JoinShape.Source::alias).distinct().count() != sources.size()) {
-      return new JoinOutcome(null, "uses one name for two joined tables");
-    }
+    List<JoinShape.Source> sources = from.sources();
+    List<String> on = from.on();
     List<String> items = new ArrayList<>();
     for (SelectItem<?> item : select.getSelectItems()) {
       Expression e = item.getExpression();
@@ -311,6 +273,57 @@ public final class ShapeParser {
     Expression where = select.getWhere();
     return new JoinOutcome(
         new JoinShape(sources, on, items, where == null ? null : where.toString()), null);
+  }
+
+  /** The tables and ON conditions of a FROM clause of inner/cross joins, or null. */
+  private record From(List<JoinShape.Source> sources, List<String> on, String problem) {}
+
+  private static From from(PlainSelect select, ProbeResult probe) {
+    if (!(select.getFromItem() instanceof Table first)) {
+      return new From(null, null, "does not read a table");
+    }
+    List<JoinShape.Source> sources = new ArrayList<>();
+    List<String> on = new ArrayList<>();
+    JoinShape.Source s0 = source(first, probe);
+    if (s0 == null) {
+      return new From(null, null, "reads a table the delta engine could not match");
+    }
+    sources.add(s0);
+    if (select.getJoins() != null) {
+      for (net.sf.jsqlparser.statement.select.Join j : select.getJoins()) {
+        if (j.isNatural()
+            || j.isLeft()
+            || j.isRight()
+            || j.isFull()
+            || j.isOuter()
+            || j.isApply()
+            || j.isSemi()
+            || (j.getUsingColumns() != null && !j.getUsingColumns().isEmpty())
+            || !(j.getRightItem() instanceof Table right)) {
+          return new From(null, null, "uses an outer, NATURAL, USING or LATERAL join");
+        }
+        JoinShape.Source s = source(right, probe);
+        if (s == null) {
+          return new From(null, null, "joins a table the delta engine could not match");
+        }
+        sources.add(s);
+        var conditions = j.getOnExpressions();
+        if (conditions == null || conditions.isEmpty()) {
+          on.add(null);
+        } else if (conditions.size() == 1) {
+          on.add(conditions.iterator().next().toString());
+        } else {
+          return new From(null, null, "has a join with several ON clauses");
+        }
+      }
+    }
+    if (sources.size() > MAX_JOIN_TABLES) {
+      return new From(null, null, "joins more than " + MAX_JOIN_TABLES + " tables");
+    }
+    if (sources.stream().map(JoinShape.Source::alias).distinct().count() != sources.size()) {
+      return new From(null, null, "uses one name for two joined tables");
+    }
+    return new From(sources, on, null);
   }
 
   private static JoinShape.Source source(Table t, ProbeResult probe) {

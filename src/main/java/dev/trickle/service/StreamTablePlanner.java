@@ -156,14 +156,15 @@ public final class StreamTablePlanner {
       }
     } else if (blocker == null && aggregate) {
       strategy = Strategy.AGGREGATE;
-      SourceTable source = probe.sources().get(0);
-      if (source.replicaIdentity() != 'f') {
-        blocker =
-            identityBlocker(
-                source,
-                setReplicaIdentityFull,
-                identityFull,
-                "feeds an aggregate, whose groups change with old row values,");
+      for (SourceTable source : probe.sources()) {
+        if (blocker == null && source.replicaIdentity() != 'f') {
+          blocker =
+              identityBlocker(
+                  source,
+                  setReplicaIdentityFull,
+                  identityFull,
+                  "feeds an aggregate, whose groups change with old row values,");
+        }
       }
     } else if (blocker == null) {
       SourceTable source = probe.sources().get(0);

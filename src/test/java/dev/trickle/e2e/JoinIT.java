@@ -40,6 +40,13 @@ final class JoinIT {
         "j_self",
         "SELECT x.id AS a, y.id AS b FROM acc x JOIN acc y ON x.grp = y.grp AND x.id < y.id");
     STREAM_TABLES.put("j_comma", "SELECT a.id, n.tag FROM acc a, nk n WHERE a.grp = n.v");
+    STREAM_TABLES.put(
+        "j_agg",
+        "SELECT a.owner, count(*) AS n, sum(t.amt) AS total, max(t.amt) AS hi, min(n.v) AS lo"
+            + " FROM tx t JOIN acc a ON a.id = t.src JOIN nk n ON n.tag = a.owner GROUP BY a.owner");
+    STREAM_TABLES.put(
+        "j_agg_global",
+        "SELECT count(*) AS n, avg(t.amt) AS mean FROM tx t, acc a WHERE a.id = t.src");
   }
 
   private static PgDatabase db;
@@ -71,7 +78,7 @@ final class JoinIT {
     conn = db.connect();
     assertThat(
             db.queryLong(
-                "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE strategy = 'JOIN'"))
+                "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE strategy IN ('JOIN', 'AGGREGATE')"))
         .isEqualTo(STREAM_TABLES.size());
   }
 
