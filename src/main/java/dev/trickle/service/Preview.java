@@ -83,7 +83,9 @@ public record Preview(
                     + plan.probe().sources().size()
                     + " table(s) with filter and project"
                 : strategy == Strategy.AGGREGATE
-                    ? "aggregate: algebraic COUNT/SUM/AVG over one table"
+                    ? "aggregate: COUNT/SUM/AVG/MIN/MAX or DISTINCT over "
+                        + plan.probe().sources().size()
+                        + " table(s)"
                     : "linear: scan, filter, project over one table";
     return new Preview(
         sources,
