@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.trickle.testing.Oracle;
 import dev.trickle.testing.PgDatabase;
 import dev.trickle.testing.PipelineFixture;
+import dev.trickle.testing.SqlOp;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,15 +63,12 @@ final class AggregateIT {
         "INSERT INTO sales SELECT g, (ARRAY['eu','us',NULL])[1 + g % 3], CASE WHEN g % 7 = 0"
             + " THEN NULL ELSE g % 5 END, g * 1.25 FROM generate_series(1, 30) g",
         "INSERT INTO dup SELECT (ARRAY['a','b'])[1 + g % 2], g FROM generate_series(1, 10) g");
-    StringBuilder yaml = new StringBuilder("stream_tables:\n");
-    STREAM_TABLES.forEach(
-        (name, query) ->
-            yaml.append("  - name: ")
-                .append(name)
-                .append("\n    query: ")
-                .append(query)
-                .append("\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n"));
-    pipeline = PipelineFixture.start(PipelineFixture.writeConfig(db, "aggregate", yaml.toString()));
+    pipeline =
+        PipelineFixture.start(
+            PipelineFixture.writeConfig(
+                db,
+                "aggregate",
+                PipelineFixture.streamTablesYaml(STREAM_TABLES, "50ms", n -> "DIFFERENTIAL")));
     conn = db.connect();
     assertThat(
             db.queryLong(
@@ -94,21 +90,9 @@ final class AggregateIT {
   }
 
   @Property(tries = 60)
-  void aggregatesEqualTheirQueries(@ForAll("transactions") List<List<Op>> transactions)
+  void aggregatesEqualTheirQueries(@ForAll("transactions") List<List<SqlOp>> transactions)
       throws Exception {
-    for (List<Op> tx : transactions) {
-      try (Connection c = db.connect()) {
-        c.setAutoCommit(false);
-        try {
-          for (Op op : tx) {
-            op.run(c);
-          }
-          c.commit();
-        } catch (SQLException e) {
-          c.rollback();
-        }
-      }
-    }
+    SqlOp.applyAll(db, transactions, tx -> false);
     for (Map.Entry<String, String> e : STREAM_TABLES.entrySet()) {
       assertThat(Oracle.awaitEqual(conn, e.getKey(), e.getValue(), 30_000))
           .as("%s differs from its query after %s", e.getKey(), transactions)
@@ -116,25 +100,8 @@ final class AggregateIT {
     }
   }
 
-  /** One statement. */
-  record Op(String sql, List<Object> params) {
-    void run(Connection c) throws SQLException {
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        for (int i = 0; i < params.size(); i++) {
-          ps.setObject(i + 1, params.get(i));
-        }
-        ps.execute();
-      }
-    }
-
-    @Override
-    public String toString() {
-      return sql + " " + params;
-    }
-  }
-
   @Provide
-  Arbitrary<List<List<Op>>> transactions() {
+  Arbitrary<List<List<SqlOp>>> transactions() {
     Arbitrary<Integer> id = Arbitraries.integers().between(1, 40);
     Arbitrary<String> region = Arbitraries.of("eu", "us", "asia").injectNull(0.2);
     Arbitrary<Integer> qty = Arbitraries.integers().between(0, 9).injectNull(0.15);
@@ -143,7 +110,7 @@ final class AggregateIT {
             .between(-500, 5000)
             .map(p -> String.valueOf(p / 100.0))
             .injectNull(0.15);
-    Arbitrary<Op> op =
+    Arbitrary<SqlOp> op =
         Arbitraries.frequencyOf(
             List.of(
                 Tuple.of(
@@ -151,7 +118,7 @@ final class AggregateIT {
                     Combinators.combine(id, region, qty, price)
                         .as(
                             (i, r, q, p) ->
-                                new Op(
+                                new SqlOp(
                                     "INSERT INTO sales VALUES (?, ?, ?, ?::numeric) ON CONFLICT (id)"
                                         + " DO UPDATE SET qty = EXCLUDED.qty",
                                     java.util.Arrays.asList(i, r, q, p)))),
@@ -160,38 +127,38 @@ final class AggregateIT {
                     Combinators.combine(id, region, price)
                         .as(
                             (i, r, p) ->
-                                new Op(
+                                new SqlOp(
                                     "UPDATE sales SET region = ?, price = ?::numeric WHERE id = ?",
                                     java.util.Arrays.asList(r, p, i)))),
                 Tuple.of(
                     2,
                     id.map(
                         i ->
-                            new Op(
+                            new SqlOp(
                                 "UPDATE sales SET qty = coalesce(qty, 0) + 1 WHERE id <= ?",
                                 List.of(i)))),
-                Tuple.of(2, id.map(i -> new Op("DELETE FROM sales WHERE id = ?", List.of(i)))),
+                Tuple.of(2, id.map(i -> new SqlOp("DELETE FROM sales WHERE id = ?", List.of(i)))),
                 Tuple.of(
                     3,
                     Combinators.combine(
                             Arbitraries.of("a", "b", "c"), Arbitraries.longs().between(-5, 5))
                         .as(
                             (t, v) ->
-                                new Op(
+                                new SqlOp(
                                     "INSERT INTO dup VALUES (?, ?), (?, ?)", List.of(t, v, t, v)))),
                 Tuple.of(
                     2,
                     Arbitraries.of("a", "b", "c")
                         .map(
                             t ->
-                                new Op(
+                                new SqlOp(
                                     "DELETE FROM dup WHERE ctid IN (SELECT ctid FROM dup WHERE tag = ?"
                                         + " LIMIT 1)",
                                     List.of(t)))),
                 Tuple.of(
                     1,
                     Arbitraries.just(
-                        new Op("DELETE FROM sales WHERE region IS NULL", List.of())))));
+                        new SqlOp("DELETE FROM sales WHERE region IS NULL", List.of())))));
     return op.list().ofMinSize(1).ofMaxSize(5).list().ofMinSize(1).ofMaxSize(6);
   }
 }

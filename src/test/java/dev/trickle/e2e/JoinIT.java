@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.trickle.testing.Oracle;
 import dev.trickle.testing.PgDatabase;
 import dev.trickle.testing.PipelineFixture;
+import dev.trickle.testing.SqlOp;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,15 +65,12 @@ final class JoinIT {
             + " generate_series(1, 40) g",
         "INSERT INTO nk SELECT (ARRAY['ann','bob','zed'])[1 + g % 3], g % 4 FROM"
             + " generate_series(1, 9) g");
-    StringBuilder yaml = new StringBuilder("stream_tables:\n");
-    STREAM_TABLES.forEach(
-        (name, query) ->
-            yaml.append("  - name: ")
-                .append(name)
-                .append("\n    query: ")
-                .append(query)
-                .append("\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n"));
-    pipeline = PipelineFixture.start(PipelineFixture.writeConfig(db, "join", yaml.toString()));
+    pipeline =
+        PipelineFixture.start(
+            PipelineFixture.writeConfig(
+                db,
+                "join",
+                PipelineFixture.streamTablesYaml(STREAM_TABLES, "50ms", n -> "DIFFERENTIAL")));
     conn = db.connect();
     assertThat(
             db.queryLong(
@@ -96,21 +92,9 @@ final class JoinIT {
   }
 
   @Property(tries = 50)
-  void joinsEqualTheirQueries(@ForAll("transactions") List<List<Op>> transactions)
+  void joinsEqualTheirQueries(@ForAll("transactions") List<List<SqlOp>> transactions)
       throws Exception {
-    for (List<Op> tx : transactions) {
-      try (Connection c = db.connect()) {
-        c.setAutoCommit(false);
-        try {
-          for (Op op : tx) {
-            op.run(c);
-          }
-          c.commit();
-        } catch (SQLException e) {
-          c.rollback();
-        }
-      }
-    }
+    SqlOp.applyAll(db, transactions, tx -> false);
     for (Map.Entry<String, String> e : STREAM_TABLES.entrySet()) {
       assertThat(Oracle.awaitEqual(conn, e.getKey(), e.getValue(), 30_000))
           .as("%s differs from its query after %s", e.getKey(), transactions)
@@ -118,30 +102,13 @@ final class JoinIT {
     }
   }
 
-  /** One statement. */
-  record Op(String sql, List<Object> params) {
-    void run(Connection c) throws SQLException {
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        for (int i = 0; i < params.size(); i++) {
-          ps.setObject(i + 1, params.get(i));
-        }
-        ps.execute();
-      }
-    }
-
-    @Override
-    public String toString() {
-      return sql + " " + params;
-    }
-  }
-
   @Provide
-  Arbitrary<List<List<Op>>> transactions() {
+  Arbitrary<List<List<SqlOp>>> transactions() {
     Arbitrary<Integer> accId = Arbitraries.integers().between(1, 16);
     Arbitrary<Integer> txId = Arbitraries.integers().between(1, 50);
     Arbitrary<String> owner = Arbitraries.of("ann", "bob", "cy", "zed").injectNull(0.1);
     Arbitrary<Integer> small = Arbitraries.integers().between(0, 5).injectNull(0.1);
-    Arbitrary<Op> op =
+    Arbitrary<SqlOp> op =
         Arbitraries.frequencyOf(
             List.of(
                 Tuple.of(
@@ -149,17 +116,17 @@ final class JoinIT {
                     Combinators.combine(accId, owner, small)
                         .as(
                             (i, o, g) ->
-                                new Op(
+                                new SqlOp(
                                     "INSERT INTO acc VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
                                         + " owner = EXCLUDED.owner, grp = EXCLUDED.grp",
                                     Arrays.asList(i, o, g)))),
-                Tuple.of(1, accId.map(i -> new Op("DELETE FROM acc WHERE id = ?", List.of(i)))),
+                Tuple.of(1, accId.map(i -> new SqlOp("DELETE FROM acc WHERE id = ?", List.of(i)))),
                 Tuple.of(
                     4,
                     Combinators.combine(txId, accId.injectNull(0.1), small)
                         .as(
                             (i, s, a) ->
-                                new Op(
+                                new SqlOp(
                                     "INSERT INTO tx VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
                                         + " src = EXCLUDED.src, amt = EXCLUDED.amt",
                                     Arrays.asList(i, s, a)))),
@@ -167,23 +134,23 @@ final class JoinIT {
                     2,
                     txId.map(
                         i ->
-                            new Op(
+                            new SqlOp(
                                 "UPDATE tx SET amt = coalesce(amt, 0) + 1 WHERE id <= ?",
                                 List.of(i)))),
-                Tuple.of(1, txId.map(i -> new Op("DELETE FROM tx WHERE id = ?", List.of(i)))),
+                Tuple.of(1, txId.map(i -> new SqlOp("DELETE FROM tx WHERE id = ?", List.of(i)))),
                 Tuple.of(
                     2,
                     Combinators.combine(owner, small)
                         .as(
                             (t, v) ->
-                                new Op(
+                                new SqlOp(
                                     "INSERT INTO nk VALUES (?, ?), (?, ?)",
                                     Arrays.asList(t, v, t, v)))),
                 Tuple.of(
                     2,
                     owner.map(
                         t ->
-                            new Op(
+                            new SqlOp(
                                 "DELETE FROM nk WHERE ctid IN (SELECT ctid FROM nk WHERE tag IS NOT"
                                     + " DISTINCT FROM ? LIMIT 1)",
                                 Arrays.asList(t)))),
@@ -191,7 +158,7 @@ final class JoinIT {
                     1,
                     accId.map(
                         i ->
-                            new Op(
+                            new SqlOp(
                                 "UPDATE acc SET grp = grp + 1, owner = 'bob' WHERE id = ?",
                                 List.of(i))))));
     return op.list().ofMinSize(1).ofMaxSize(5).list().ofMinSize(1).ofMaxSize(6);

@@ -51,6 +51,34 @@ public final class PipelineFixture implements AutoCloseable {
   }
 
   /**
+   * The {@code stream_tables:} YAML of named queries sharing a schedule, each with the refresh mode
+   * {@code mode} gives it.
+   *
+   * @param queries stream table name to defining query, in order
+   * @param schedule the schedule of every stream table
+   * @param mode refresh mode by stream table name
+   * @return the YAML text
+   */
+  public static String streamTablesYaml(
+      Map<String, String> queries,
+      String schedule,
+      java.util.function.Function<String, String> mode) {
+    StringBuilder yaml = new StringBuilder("stream_tables:\n");
+    queries.forEach(
+        (name, query) ->
+            yaml.append("  - name: ")
+                .append(name)
+                .append("\n    query: ")
+                .append(query)
+                .append("\n    schedule: ")
+                .append(schedule)
+                .append("\n    refresh_mode: ")
+                .append(mode.apply(name))
+                .append('\n'));
+    return yaml.toString();
+  }
+
+  /**
    * Starts a pipeline and waits until it is ready.
    *
    * @param config the pipeline file
