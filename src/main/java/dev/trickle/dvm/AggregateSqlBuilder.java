@@ -131,9 +131,7 @@ public final class AggregateSqlBuilder {
       for (JoinShape.Source src : shape.sources()) {
         for (RefreshSql.Delta x : deltas) {
           if (x.source().equals(src.table().table())) {
-            tables.add(
-                x.copyIn()
-                    .substring("COPY ".length(), x.copyIn().length() - " FROM STDIN".length()));
+            tables.add(x.tableName());
           }
         }
       }

@@ -53,9 +53,7 @@ public final class JoinSqlBuilder {
         boolean delta = (mask & (1 << i)) != 0;
         String item;
         if (delta) {
-          String table = deltas.get(s.table().table()).copyIn();
-          table = table.substring("COPY ".length(), table.length() - " FROM STDIN".length());
-          item = table + " AS " + s.alias();
+          item = deltas.get(s.table().table()).tableName() + " AS " + s.alias();
           weights.add(s.alias() + ".__pgt_w");
         } else {
           item = s.table().table().quoted() + (s.aliased() ? " AS " + s.alias() : "");

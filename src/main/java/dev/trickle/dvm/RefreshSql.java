@@ -46,8 +46,12 @@ public record RefreshSql(
      * deltas, where it turns per-key index probes into hash joins).
      */
     public String analyze() {
-      return "ANALYZE "
-          + copyIn.substring("COPY ".length(), copyIn.length() - " FROM STDIN".length());
+      return "ANALYZE " + tableName();
+    }
+
+    /** The temp table's qualified name, e.g. {@code pg_temp.__pgt_delta_7}. */
+    public String tableName() {
+      return copyIn.substring("COPY ".length(), copyIn.length() - " FROM STDIN".length());
     }
   }
 
