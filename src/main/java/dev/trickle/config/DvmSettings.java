@@ -8,8 +8,11 @@ import java.util.Map;
  *
  * @param differentialMaxChangeRatio AUTO refreshes FULL above this fraction of changed rows
  * @param mergeWorkMemMb work_mem of the refresh transaction, in megabytes
+ * @param maxParseDepth the deepest nesting of a defining query the delta engine analyses
+ * @param maxDiffCtes the most common table expressions one delta statement may have
  */
-public record DvmSettings(double differentialMaxChangeRatio, int mergeWorkMemMb) {
+public record DvmSettings(
+    double differentialMaxChangeRatio, int mergeWorkMemMb, int maxParseDepth, int maxDiffCtes) {
 
   /** The category name. */
   public static final String CATEGORY = "dvm";
@@ -36,15 +39,43 @@ public record DvmSettings(double differentialMaxChangeRatio, int mergeWorkMemMb)
           "work_mem set for the refresh transaction",
           Validator.range(1, 2097151));
 
+  /** {@code pg_trickle.max_parse_depth}. */
+  public static final Setting<Integer> MAX_PARSE_DEPTH =
+      Setting.of(
+          CATEGORY,
+          "max_parse_depth",
+          Integer.class,
+          64,
+          "levels",
+          "the deepest nesting (parentheses, subqueries, joins) of a defining query the delta"
+              + " engine analyses; deeper queries are refused for DIFFERENTIAL and refreshed FULL"
+              + " under AUTO",
+          Validator.range(1, 10000));
+
+  /** {@code pg_trickle.max_diff_ctes}. */
+  public static final Setting<Integer> MAX_DIFF_CTES =
+      Setting.of(
+          CATEGORY,
+          "max_diff_ctes",
+          Integer.class,
+          1000,
+          "CTEs",
+          "the most common table expressions one generated delta statement may have; larger"
+              + " operator trees are refused for DIFFERENTIAL and refreshed FULL under AUTO",
+          Validator.range(1, 1000000));
+
   /** Checks every value against its setting. */
   public DvmSettings {
     DIFFERENTIAL_MAX_CHANGE_RATIO.requireAllowed(differentialMaxChangeRatio);
     MERGE_WORK_MEM_MB.requireAllowed(mergeWorkMemMb);
+    MAX_PARSE_DEPTH.requireAllowed(maxParseDepth);
+    MAX_DIFF_CTES.requireAllowed(maxDiffCtes);
   }
 
   /** Returns the definitions of this category, in documentation order. */
   public static List<Setting<?>> definitions() {
-    return List.of(DIFFERENTIAL_MAX_CHANGE_RATIO, MERGE_WORK_MEM_MB);
+    return List.of(
+        DIFFERENTIAL_MAX_CHANGE_RATIO, MERGE_WORK_MEM_MB, MAX_PARSE_DEPTH, MAX_DIFF_CTES);
   }
 
   /** Returns the defaults. */
@@ -53,12 +84,18 @@ public record DvmSettings(double differentialMaxChangeRatio, int mergeWorkMemMb)
   }
 
   static DvmSettings from(SettingValues v) {
-    return new DvmSettings(v.get(DIFFERENTIAL_MAX_CHANGE_RATIO), v.get(MERGE_WORK_MEM_MB));
+    return new DvmSettings(
+        v.get(DIFFERENTIAL_MAX_CHANGE_RATIO),
+        v.get(MERGE_WORK_MEM_MB),
+        v.get(MAX_PARSE_DEPTH),
+        v.get(MAX_DIFF_CTES));
   }
 
   Map<Setting<?>, Object> toMap() {
     return Map.of(
         DIFFERENTIAL_MAX_CHANGE_RATIO, differentialMaxChangeRatio,
-        MERGE_WORK_MEM_MB, mergeWorkMemMb);
+        MERGE_WORK_MEM_MB, mergeWorkMemMb,
+        MAX_PARSE_DEPTH, maxParseDepth,
+        MAX_DIFF_CTES, maxDiffCtes);
   }
 }

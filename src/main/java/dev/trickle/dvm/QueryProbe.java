@@ -25,6 +25,7 @@ import org.postgresql.util.ServerErrorMessage;
  */
 public final class QueryProbe {
   private static final Pattern FUNC_OIDS = Pattern.compile(":(?:funcid|opfuncid) (\\d+)");
+  private static final Pattern AGG_OIDS = Pattern.compile(":aggfnoid (\\d+)");
   static final String PROBE_VIEW = "__pgt_probe";
   private static final String PROBE_PREFIX = "CREATE TEMP VIEW " + PROBE_VIEW + " AS ";
 
@@ -82,7 +83,14 @@ public final class QueryProbe {
     List<String> stables = new ArrayList<>();
     String tree = parseTree(conn);
     functions(conn, tree, volatiles, stables);
-    return new ProbeResult(columns, sources, volatiles, stables, QueryFeatures.of(tree));
+    return new ProbeResult(
+        columns,
+        sources,
+        volatiles,
+        stables,
+        QueryFeatures.of(tree),
+        canonicalText(conn),
+        aggregates(conn, tree));
   }
 
   /** Removes trailing semicolons and whitespace a user may have typed. */
@@ -232,6 +240,38 @@ public final class QueryProbe {
       String tree = rs.getString(1);
       return tree == null ? "" : tree;
     }
+  }
+
+  private static String canonicalText(Connection conn) throws SQLException {
+    try (Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT pg_get_viewdef('" + PROBE_VIEW + "'::regclass, false)")) {
+      rs.next();
+      return stripTrailingSemicolons(rs.getString(1));
+    }
+  }
+
+  private static List<String> aggregates(Connection conn, String tree) throws SQLException {
+    Set<Long> oids = new LinkedHashSet<>();
+    Matcher m = AGG_OIDS.matcher(tree);
+    while (m.find()) {
+      oids.add(Long.parseLong(m.group(1)));
+    }
+    List<String> out = new ArrayList<>();
+    if (oids.isEmpty()) {
+      return out;
+    }
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT DISTINCT lower(proname) FROM pg_proc WHERE oid = ANY (?::oid[]) ORDER BY 1")) {
+      ps.setArray(1, conn.createArrayOf("bigint", oids.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
   }
 
   private static void functions(

@@ -32,11 +32,19 @@ public final class RefreshSqlBuilder {
    * @param query the defining query
    * @param probe what the server said about the query
    * @param strategy the planned strategy
+   * @param limits the delta engine's guards
    * @return the SQL
+   * @throws dev.trickle.dvm.optree.TooComplexException when an operator tree's delta statement
+   *     exceeds the guards
    */
   public static RefreshSql forQuery(
-      long id, TableRef st, String query, ProbeResult probe, Strategy strategy) {
+      long id, TableRef st, String query, ProbeResult probe, Strategy strategy, DvmLimits limits) {
     return switch (strategy) {
+      case OPTREE -> {
+        var tree = dev.trickle.dvm.optree.OpTreeBuilder.build(probe, limits.maxParseDepth());
+        yield OpTreeSqlBuilder.build(
+            id, st, query, probe.columns(), tree.tree(), tree.sources(), limits.maxDiffCtes());
+      }
       case FULL_ONLY -> build(id, st, query, probe.columns(), strategy, null, null);
       case KEYED, MULTISET ->
           build(

@@ -25,6 +25,14 @@ public enum Strategy {
    * term joining some deltas with the other tables in the refresh snapshot.
    */
   JOIN,
+  /**
+   * Any other differentiable query, through its operator tree (outer joins, aggregates of any kind
+   * with FILTER and HAVING, DISTINCT, set operations, subqueries in FROM): row identity from
+   * content as in MULTISET; the delta is one statement of common table expressions, one per
+   * operator, linear operators mapping deltas directly and the others recomputing only the keys the
+   * deltas touch.
+   */
+  OPTREE,
   /** Not differentiable here: every refresh recomputes the query. */
   FULL_ONLY
 }

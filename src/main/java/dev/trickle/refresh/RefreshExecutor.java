@@ -146,6 +146,9 @@ public final class RefreshExecutor implements AutoCloseable {
       deleted = del;
       inserted = ins;
     } else {
+      // a delta statement reads few rows but may carry large cost estimates (common table
+      // expressions of unknown size), which would make the server JIT-compile it for a second
+      s.execute("SET LOCAL jit = off");
       for (RefreshSql.Delta d : sql.deltas()) {
         DeltaEncoder.Encoded encoded =
             DeltaEncoder.encode(sql.strategy(), d.source(), d.columns(), delta);

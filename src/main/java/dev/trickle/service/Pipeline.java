@@ -139,6 +139,7 @@ public final class Pipeline implements AutoCloseable {
                 spec.presetIfAny().map(x -> x.yamlName()).orElse(null),
                 spec.effectiveSchedule(config.settings()),
                 identityFull,
+                StreamTablePlanner.limits(config.settings()),
                 existing.containsKey(name));
         p.warnings().forEach(w -> log.warn("{}", w));
         plans.add(p);
@@ -162,6 +163,7 @@ public final class Pipeline implements AutoCloseable {
                   row.preset(),
                   row.schedule(),
                   identityFull,
+                  StreamTablePlanner.limits(config.settings()),
                   true));
         } catch (UserError e) {
           problems.add("stream table " + row.name() + " (created at run time): " + e.getMessage());

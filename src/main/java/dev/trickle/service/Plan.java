@@ -1,6 +1,7 @@
 package dev.trickle.service;
 
 import dev.trickle.config.RefreshMode;
+import dev.trickle.dvm.DvmLimits;
 import dev.trickle.dvm.ProbeResult;
 import dev.trickle.dvm.RefreshSql;
 import dev.trickle.model.TableRef;
@@ -19,6 +20,7 @@ import java.util.List;
  * @param sql generated SQL (its id-dependent temp names use id 0 until registered)
  * @param needsReplicaIdentityFull source tables to switch to REPLICA IDENTITY FULL
  * @param warnings things the user should know (stable functions, FULL fallback)
+ * @param limits the delta engine's guards the SQL was generated under
  */
 public record Plan(
     TableRef name,
@@ -29,7 +31,8 @@ public record Plan(
     ProbeResult probe,
     RefreshSql sql,
     List<TableRef> needsReplicaIdentityFull,
-    List<String> warnings) {
+    List<String> warnings,
+    DvmLimits limits) {
   /** Copies the lists. */
   public Plan {
     needsReplicaIdentityFull = List.copyOf(needsReplicaIdentityFull);

@@ -1,7 +1,9 @@
 package dev.trickle.service;
 
 import dev.trickle.config.RefreshMode;
+import dev.trickle.dvm.DvmLimits;
 import dev.trickle.dvm.SourceTable;
+import dev.trickle.dvm.optree.OpTreeBuilder;
 import dev.trickle.model.Strategy;
 import dev.trickle.model.TableRef;
 import dev.trickle.model.UserError;
@@ -40,11 +42,13 @@ public record Preview(
    * @param conn an autocommit connection
    * @param query the defining query
    * @param setReplicaIdentityFull whether Trickle may set REPLICA IDENTITY FULL
+   * @param limits the delta engine's guards
    * @return the preview
    * @throws dev.trickle.model.UserError when the query is invalid
    * @throws SQLException on database failures
    */
-  public static Preview of(Connection conn, String query, boolean setReplicaIdentityFull)
+  public static Preview of(
+      Connection conn, String query, boolean setReplicaIdentityFull, DvmLimits limits)
       throws SQLException {
     Plan plan;
     try {
@@ -57,6 +61,7 @@ public record Preview(
               null,
               Duration.ofSeconds(1),
               setReplicaIdentityFull,
+              limits,
               false);
     } catch (UserError e) {
       throw new UserError(e.getMessage().replace("stream table " + PREVIEW_NAME + ": ", ""));
@@ -78,15 +83,20 @@ public record Preview(
             ? plan.probe().features().isEmpty()
                 ? "full recompute"
                 : "full recompute (" + String.join(", ", plan.probe().features()) + ")"
-            : strategy == Strategy.JOIN
-                ? "join: inner joins of "
-                    + plan.probe().sources().size()
-                    + " table(s) with filter and project"
-                : strategy == Strategy.AGGREGATE
-                    ? "aggregate: COUNT/SUM/AVG/MIN/MAX or DISTINCT over "
+            : strategy == Strategy.OPTREE
+                ? "operator tree: "
+                    + OpTreeBuilder.build(plan.probe(), plan.limits().maxParseDepth())
+                        .tree()
+                        .describe()
+                : strategy == Strategy.JOIN
+                    ? "join: inner joins of "
                         + plan.probe().sources().size()
-                        + " table(s)"
-                    : "linear: scan, filter, project over one table";
+                        + " table(s) with filter and project"
+                    : strategy == Strategy.AGGREGATE
+                        ? "aggregate: COUNT/SUM/AVG/MIN/MAX or DISTINCT over "
+                            + plan.probe().sources().size()
+                            + " table(s)"
+                        : "linear: scan, filter, project over one table";
     return new Preview(
         sources,
         strategy == Strategy.FULL_ONLY ? "FULL" : "DIFFERENTIAL",
@@ -99,7 +109,7 @@ public record Preview(
     return switch (strategy) {
       case KEYED ->
           "key (REPLICA IDENTITY " + (s.replicaIdentity() == 'f' ? "FULL" : "DEFAULT") + ")";
-      case MULTISET, AGGREGATE, JOIN ->
+      case MULTISET, AGGREGATE, JOIN, OPTREE ->
           plan.needsReplicaIdentityFull().contains(s.table()) || s.replicaIdentity() == 'f'
               ? "full row images (REPLICA IDENTITY FULL)"
               : "full row images (REPLICA IDENTITY FULL needed)";

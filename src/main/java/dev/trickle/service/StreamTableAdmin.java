@@ -58,6 +58,7 @@ public final class StreamTableAdmin {
                 request.preset(),
                 request.schedule(),
                 pipeline.config().settings().cdc().setReplicaIdentityFull(),
+                StreamTablePlanner.limits(pipeline.config().settings()),
                 false);
         if (ReplicationSetup.prepareSources(conn, plan, publication)) {
           ReplicationSetup.waitForOlderTransactions(conn);
@@ -135,7 +136,11 @@ public final class StreamTableAdmin {
    */
   public Preview preview(String query) throws SQLException {
     try (Connection conn = pipeline.database().connect()) {
-      return Preview.of(conn, query, pipeline.config().settings().cdc().setReplicaIdentityFull());
+      return Preview.of(
+          conn,
+          query,
+          pipeline.config().settings().cdc().setReplicaIdentityFull(),
+          StreamTablePlanner.limits(pipeline.config().settings()));
     }
   }
 

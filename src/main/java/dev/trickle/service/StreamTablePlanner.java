@@ -2,12 +2,15 @@ package dev.trickle.service;
 
 import dev.trickle.config.RefreshMode;
 import dev.trickle.dvm.Column;
+import dev.trickle.dvm.DvmLimits;
 import dev.trickle.dvm.ProbeResult;
 import dev.trickle.dvm.QueryProbe;
 import dev.trickle.dvm.RefreshSql;
 import dev.trickle.dvm.RefreshSqlBuilder;
 import dev.trickle.dvm.ShapeParser;
 import dev.trickle.dvm.SourceTable;
+import dev.trickle.dvm.optree.OpTreeBuilder;
+import dev.trickle.dvm.optree.TooComplexException;
 import dev.trickle.model.Strategy;
 import dev.trickle.model.TableRef;
 import dev.trickle.model.UserError;
@@ -42,6 +45,7 @@ public final class StreamTablePlanner {
    * @param preset preset name or null
    * @param schedule schedule
    * @param setReplicaIdentityFull whether Trickle may set REPLICA IDENTITY FULL on sources
+   * @param limits the delta engine's guards
    * @param alreadyRegistered whether the catalog already holds this stream table
    * @return the plan
    * @throws UserError naming the stream table and the problem
@@ -55,6 +59,7 @@ public final class StreamTablePlanner {
       String preset,
       Duration schedule,
       boolean setReplicaIdentityFull,
+      DvmLimits limits,
       boolean alreadyRegistered)
       throws SQLException {
     boolean auto = conn.getAutoCommit();
@@ -80,9 +85,25 @@ public final class StreamTablePlanner {
       }
       List<TableRef> identityFull = new ArrayList<>();
       Strategy strategy =
-          strategy(name, query, mode, probe, setReplicaIdentityFull, identityFull, warnings);
-      RefreshSql sql = RefreshSqlBuilder.forQuery(0, name, query, probe, strategy);
-      String rejected = checkGeneratedSql(conn, name, sql, alreadyRegistered);
+          strategy(
+              name, query, mode, probe, setReplicaIdentityFull, limits, identityFull, warnings);
+      RefreshSql sql;
+      String rejected;
+      try {
+        sql = RefreshSqlBuilder.forQuery(0, name, query, probe, strategy, limits);
+        rejected = checkGeneratedSql(conn, name, sql, alreadyRegistered);
+      } catch (TooComplexException e) {
+        if (mode == RefreshMode.DIFFERENTIAL) {
+          throw new UserError(
+              "stream table "
+                  + name
+                  + ": DIFFERENTIAL refresh impossible: the query "
+                  + e.getMessage()
+                  + " (use refresh_mode FULL or AUTO, or raise the limit)");
+        }
+        sql = null;
+        rejected = "the query " + e.getMessage();
+      }
       if (rejected != null && strategy != Strategy.FULL_ONLY && mode == RefreshMode.AUTO) {
         warnings.add(
             "stream table "
@@ -98,11 +119,22 @@ public final class StreamTablePlanner {
       if (rejected != null) {
         throw new UserError("stream table " + name + ": cannot be maintained: " + rejected);
       }
-      return new Plan(name, query, mode, preset, schedule, probe, sql, identityFull, warnings);
+      return new Plan(
+          name, query, mode, preset, schedule, probe, sql, identityFull, warnings, limits);
     } finally {
       conn.rollback();
       conn.setAutoCommit(auto);
     }
+  }
+
+  /**
+   * The delta engine's guards as configured.
+   *
+   * @param settings the settings
+   * @return the guards
+   */
+  public static DvmLimits limits(dev.trickle.config.Settings settings) {
+    return new DvmLimits(settings.dvm().maxParseDepth(), settings.dvm().maxDiffCtes());
   }
 
   private static Strategy strategy(
@@ -111,6 +143,7 @@ public final class StreamTablePlanner {
       RefreshMode mode,
       ProbeResult probe,
       boolean setReplicaIdentityFull,
+      DvmLimits limits,
       List<TableRef> identityFull,
       List<String> warnings) {
     if (mode == RefreshMode.FULL) {
@@ -123,6 +156,7 @@ public final class StreamTablePlanner {
     ShapeParser.Outcome shape = ShapeParser.analyse(query, probe);
     boolean aggregate = false;
     boolean join = false;
+    boolean tree = false;
     if (blocker == null && !shape.isDifferentiable()) {
       ShapeParser.AggregateOutcome agg = ShapeParser.analyseAggregate(query, probe);
       ShapeParser.JoinOutcome joined =
@@ -132,18 +166,17 @@ public final class StreamTablePlanner {
       } else if (joined.shape() != null) {
         join = true;
       } else {
-        String reason =
-            probe.features().contains("aggregate")
-                ? agg.reason()
-                : probe.features().contains("join") || probe.sources().size() > 1
-                    ? joined.reason()
-                    : shape.reason();
-        blocker = "is not yet differentiable: the query " + reason;
+        OpTreeBuilder.Outcome built = OpTreeBuilder.build(probe, limits.maxParseDepth());
+        if (built.tree() != null) {
+          tree = true;
+        } else {
+          blocker = "is not differentiable: the query " + built.reason();
+        }
       }
     }
     Strategy strategy = Strategy.FULL_ONLY;
-    if (blocker == null && join) {
-      strategy = Strategy.JOIN;
+    if (blocker == null && (join || tree)) {
+      strategy = join ? Strategy.JOIN : Strategy.OPTREE;
       for (SourceTable source : probe.sources()) {
         if (blocker == null && source.replicaIdentity() != 'f') {
           blocker =

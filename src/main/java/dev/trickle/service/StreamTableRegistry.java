@@ -77,7 +77,7 @@ final class StreamTableRegistry {
       }
     }
     Strategy strategy = p.sql().strategy();
-    var sql = RefreshSqlBuilder.forQuery(id, p.name(), p.query(), p.probe(), strategy);
+    var sql = RefreshSqlBuilder.forQuery(id, p.name(), p.query(), p.probe(), strategy, p.limits());
     long sourceRows =
         p.probe().sources().size() == 1 ? p.probe().sources().get(0).estimatedRows() : -1;
     return new StreamTable(
