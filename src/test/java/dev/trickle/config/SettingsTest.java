@@ -33,6 +33,8 @@ final class SettingsTest {
             "pg_trickle.fence_timeout",
             "pg_trickle.differential_max_change_ratio",
             "pg_trickle.merge_work_mem_mb",
+            "pg_trickle.max_parse_depth",
+            "pg_trickle.max_diff_ctes",
             "pg_trickle.http",
             "pg_trickle.api_token");
     assertThat(Settings.catalogue().stream().map(Setting::key).collect(Collectors.toSet()))
