@@ -55,16 +55,7 @@ final class JoinIT {
   @BeforeContainer
   static void start() throws Exception {
     db = PgDatabase.create("join");
-    db.execute(
-        "CREATE TABLE acc (id int PRIMARY KEY, owner text, grp int)",
-        "CREATE TABLE tx (id int PRIMARY KEY, src int, amt int)",
-        "CREATE TABLE nk (tag text, v int)",
-        "INSERT INTO acc SELECT g, (ARRAY['ann','bob','cy'])[1 + g % 3], g % 4 FROM"
-            + " generate_series(1, 12) g",
-        "INSERT INTO tx SELECT g, CASE WHEN g % 9 = 0 THEN NULL ELSE 1 + g % 14 END, g % 6 FROM"
-            + " generate_series(1, 40) g",
-        "INSERT INTO nk SELECT (ARRAY['ann','bob','zed'])[1 + g % 3], g % 4 FROM"
-            + " generate_series(1, 9) g");
+    createSchema(db);
     pipeline =
         PipelineFixture.start(
             PipelineFixture.writeConfig(
@@ -76,6 +67,20 @@ final class JoinIT {
             db.queryLong(
                 "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE strategy IN ('JOIN', 'AGGREGATE')"))
         .isEqualTo(STREAM_TABLES.size());
+  }
+
+  /** Creates and fills the tables {@code acc}, {@code tx} and {@code nk}. */
+  static void createSchema(PgDatabase db) throws java.sql.SQLException {
+    db.execute(
+        "CREATE TABLE acc (id int PRIMARY KEY, owner text, grp int)",
+        "CREATE TABLE tx (id int PRIMARY KEY, src int, amt int)",
+        "CREATE TABLE nk (tag text, v int)",
+        "INSERT INTO acc SELECT g, (ARRAY['ann','bob','cy'])[1 + g % 3], g % 4 FROM"
+            + " generate_series(1, 12) g",
+        "INSERT INTO tx SELECT g, CASE WHEN g % 9 = 0 THEN NULL ELSE 1 + g % 14 END, g % 6 FROM"
+            + " generate_series(1, 40) g",
+        "INSERT INTO nk SELECT (ARRAY['ann','bob','zed'])[1 + g % 3], g % 4 FROM"
+            + " generate_series(1, 9) g");
   }
 
   @AfterContainer
@@ -104,6 +109,13 @@ final class JoinIT {
 
   @Provide
   Arbitrary<List<List<SqlOp>>> transactions() {
+    return bankTransactions();
+  }
+
+  /**
+   * Random transactions over {@code acc}, {@code tx} and {@code nk}, NULLs and duplicates included.
+   */
+  static Arbitrary<List<List<SqlOp>>> bankTransactions() {
     Arbitrary<Integer> accId = Arbitraries.integers().between(1, 16);
     Arbitrary<Integer> txId = Arbitraries.integers().between(1, 50);
     Arbitrary<String> owner = Arbitraries.of("ann", "bob", "cy", "zed").injectNull(0.1);
