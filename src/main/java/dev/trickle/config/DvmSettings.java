@@ -10,9 +10,15 @@ import java.util.Map;
  * @param mergeWorkMemMb work_mem of the refresh transaction, in megabytes
  * @param maxParseDepth the deepest nesting of a defining query the delta engine analyses
  * @param maxDiffCtes the most common table expressions one delta statement may have
+ * @param mergePlannerHints whether differential refreshes run with planner settings suited to small
+ *     deltas
  */
 public record DvmSettings(
-    double differentialMaxChangeRatio, int mergeWorkMemMb, int maxParseDepth, int maxDiffCtes) {
+    double differentialMaxChangeRatio,
+    int mergeWorkMemMb,
+    int maxParseDepth,
+    int maxDiffCtes,
+    boolean mergePlannerHints) {
 
   /** The category name. */
   public static final String CATEGORY = "dvm";
@@ -64,6 +70,18 @@ public record DvmSettings(
               + " operator trees are refused for DIFFERENTIAL and refreshed FULL under AUTO",
           Validator.range(1, 1000000));
 
+  /** {@code pg_trickle.merge_planner_hints}. */
+  public static final Setting<Boolean> MERGE_PLANNER_HINTS =
+      Setting.of(
+          CATEGORY,
+          "merge_planner_hints",
+          Boolean.class,
+          true,
+          "",
+          "differential refreshes run with jit off and random_page_cost 1.1 (SET LOCAL), so that"
+              + " small deltas probe indexes instead of scanning whole tables",
+          Validator.any("true or false"));
+
   /** Checks every value against its setting. */
   public DvmSettings {
     DIFFERENTIAL_MAX_CHANGE_RATIO.requireAllowed(differentialMaxChangeRatio);
@@ -75,7 +93,11 @@ public record DvmSettings(
   /** Returns the definitions of this category, in documentation order. */
   public static List<Setting<?>> definitions() {
     return List.of(
-        DIFFERENTIAL_MAX_CHANGE_RATIO, MERGE_WORK_MEM_MB, MAX_PARSE_DEPTH, MAX_DIFF_CTES);
+        DIFFERENTIAL_MAX_CHANGE_RATIO,
+        MERGE_WORK_MEM_MB,
+        MAX_PARSE_DEPTH,
+        MAX_DIFF_CTES,
+        MERGE_PLANNER_HINTS);
   }
 
   /** Returns the defaults. */
@@ -88,7 +110,8 @@ public record DvmSettings(
         v.get(DIFFERENTIAL_MAX_CHANGE_RATIO),
         v.get(MERGE_WORK_MEM_MB),
         v.get(MAX_PARSE_DEPTH),
-        v.get(MAX_DIFF_CTES));
+        v.get(MAX_DIFF_CTES),
+        v.get(MERGE_PLANNER_HINTS));
   }
 
   Map<Setting<?>, Object> toMap() {
@@ -96,6 +119,7 @@ public record DvmSettings(
         DIFFERENTIAL_MAX_CHANGE_RATIO, differentialMaxChangeRatio,
         MERGE_WORK_MEM_MB, mergeWorkMemMb,
         MAX_PARSE_DEPTH, maxParseDepth,
-        MAX_DIFF_CTES, maxDiffCtes);
+        MAX_DIFF_CTES, maxDiffCtes,
+        MERGE_PLANNER_HINTS, mergePlannerHints);
   }
 }

@@ -35,6 +35,7 @@ public final class ModePolicy {
    * @param deltaRows rows in the delta
    * @param sourceRows estimated rows of the source (-1 unknown)
    * @param maxChangeRatio AUTO's threshold
+   * @param fullPredictedCheaper whether past refreshes predict FULL to be cheaper than this delta
    * @return the decision
    */
   public static Decision decide(
@@ -43,7 +44,8 @@ public final class ModePolicy {
       boolean sourceTruncated,
       long deltaRows,
       long sourceRows,
-      double maxChangeRatio) {
+      double maxChangeRatio,
+      boolean fullPredictedCheaper) {
     if (configured == RefreshMode.FULL) {
       return new Decision(Applied.FULL, "full_mode");
     }
@@ -57,6 +59,9 @@ public final class ModePolicy {
         && sourceRows > 0
         && (double) deltaRows / sourceRows > maxChangeRatio) {
       return new Decision(Applied.FULL, "change_ratio_exceeded");
+    }
+    if (configured == RefreshMode.AUTO && fullPredictedCheaper) {
+      return new Decision(Applied.FULL, "full_predicted_cheaper");
     }
     return new Decision(
         Applied.DIFFERENTIAL,

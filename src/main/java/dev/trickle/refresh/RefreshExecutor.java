@@ -34,6 +34,9 @@ public final class RefreshExecutor implements AutoCloseable {
   private final Metrics metrics;
   private final Duration fenceTimeout;
   private final int workMemMb;
+  private final boolean plannerHints;
+  private final java.util.concurrent.ConcurrentHashMap<Long, RefreshCosts> costs =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final double maxChangeRatio;
   private final BlockingQueue<R2dbcSession> idle = new LinkedBlockingQueue<>();
 
@@ -54,6 +57,7 @@ public final class RefreshExecutor implements AutoCloseable {
    * @param metrics metrics
    * @param fenceTimeout how long to wait for a fence
    * @param workMemMb work_mem of refresh transactions
+   * @param plannerHints whether differential refreshes set planner settings for small deltas
    * @param maxChangeRatio AUTO threshold
    */
   public RefreshExecutor(
@@ -64,6 +68,7 @@ public final class RefreshExecutor implements AutoCloseable {
       Metrics metrics,
       Duration fenceTimeout,
       int workMemMb,
+      boolean plannerHints,
       double maxChangeRatio) {
     this.connect = connect;
     this.store = store;
@@ -72,6 +77,7 @@ public final class RefreshExecutor implements AutoCloseable {
     this.metrics = metrics;
     this.fenceTimeout = fenceTimeout;
     this.workMemMb = workMemMb;
+    this.plannerHints = plannerHints;
     this.maxChangeRatio = maxChangeRatio;
   }
 
@@ -112,6 +118,7 @@ public final class RefreshExecutor implements AutoCloseable {
     PgSnapshot snapshot = PgSnapshot.parse(s.queryString("SELECT pg_current_snapshot()::text"));
     List<WalTransaction> delta = List.of();
     ModePolicy.Decision decision;
+    long changeCount = 0;
     if (forcedFullReason != null) {
       decision = new ModePolicy.Decision(ModePolicy.Applied.FULL, forcedFullReason);
     } else {
@@ -130,9 +137,16 @@ public final class RefreshExecutor implements AutoCloseable {
           changes += tx.changeCount(t);
         }
       }
+      changeCount = changes;
       decision =
           ModePolicy.decide(
-              st.mode(), st.sql().strategy(), truncated, changes, st.sourceRows(), maxChangeRatio);
+              st.mode(),
+              st.sql().strategy(),
+              truncated,
+              changes,
+              st.sourceRows(),
+              maxChangeRatio,
+              costsOf(st).fullPredictedCheaper(changes));
     }
     RefreshSql sql = st.sql();
     long deltaRows = 0;
@@ -146,9 +160,14 @@ public final class RefreshExecutor implements AutoCloseable {
       deleted = del;
       inserted = ins;
     } else {
-      // a delta statement reads few rows but may carry large cost estimates (common table
-      // expressions of unknown size), which would make the server JIT-compile it for a second
-      s.execute("SET LOCAL jit = off");
+      if (plannerHints) {
+        // a delta statement reads few rows but may carry large cost estimates (common table
+        // expressions of unknown size), which would make the server JIT-compile it for up to a
+        // second; and its keys are few, so probing indexes beats scanning (on cached or solid
+        // state storage, which the default random_page_cost of 4 does not assume)
+        s.execute("SET LOCAL jit = off");
+        s.execute("SET LOCAL random_page_cost = 1.1");
+      }
       for (RefreshSql.Delta d : sql.deltas()) {
         DeltaEncoder.Encoded encoded =
             DeltaEncoder.encode(sql.strategy(), d.source(), d.columns(), delta);
@@ -190,6 +209,11 @@ public final class RefreshExecutor implements AutoCloseable {
           st.name().toString(), Duration.between(tx.commitTime(), visible).toNanos() / 1e6);
     }
     Duration took = Duration.between(started, visible);
+    if (decision.mode() == ModePolicy.Applied.FULL) {
+      costsOf(st).recordFull(took.toNanos() / 1e6);
+    } else {
+      costsOf(st).recordDifferential(changeCount, took.toNanos() / 1e6);
+    }
     metrics.refresh(st.name().toString(), decision.mode().name(), "success", took, affected);
     return new RefreshOutcome(
         true,
@@ -199,6 +223,10 @@ public final class RefreshExecutor implements AutoCloseable {
         delta.size(),
         affected,
         took.toMillis());
+  }
+
+  private RefreshCosts costsOf(StreamTable st) {
+    return costs.computeIfAbsent(st.id(), id -> new RefreshCosts());
   }
 
   private void awaitFence() throws Exception {

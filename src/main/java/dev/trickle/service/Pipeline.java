@@ -231,6 +231,7 @@ public final class Pipeline implements AutoCloseable {
             metrics,
             cdc.fenceTimeout(),
             config.settings().dvm().mergeWorkMemMb(),
+            config.settings().dvm().mergePlannerHints(),
             config.settings().dvm().differentialMaxChangeRatio());
     scheduler =
         new Scheduler(

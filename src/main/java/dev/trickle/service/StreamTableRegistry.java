@@ -78,8 +78,12 @@ final class StreamTableRegistry {
     }
     Strategy strategy = p.sql().strategy();
     var sql = RefreshSqlBuilder.forQuery(id, p.name(), p.query(), p.probe(), strategy, p.limits());
-    long sourceRows =
-        p.probe().sources().size() == 1 ? p.probe().sources().get(0).estimatedRows() : -1;
+    // AUTO's change ratio compares the changed rows with the rows of every source table
+    long sourceRows = 0;
+    for (var source : p.probe().sources()) {
+      sourceRows =
+          source.estimatedRows() < 0 || sourceRows < 0 ? -1 : sourceRows + source.estimatedRows();
+    }
     return new StreamTable(
         id, p.name(), p.query(), p.mode(), p.preset(), p.schedule(), p.sources(), sourceRows, sql);
   }

@@ -13,75 +13,96 @@ final class ModePolicyTest {
 
   @Test
   void decide_fullMode_fullEvenWhenDifferentiable() {
-    assertThat(ModePolicy.decide(RefreshMode.FULL, Strategy.KEYED, false, 1, 1000, RATIO))
+    assertThat(ModePolicy.decide(RefreshMode.FULL, Strategy.KEYED, false, 1, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.FULL, "full_mode"));
-    assertThat(ModePolicy.decide(RefreshMode.FULL, Strategy.FULL_ONLY, true, 1, 1000, RATIO))
+    assertThat(ModePolicy.decide(RefreshMode.FULL, Strategy.FULL_ONLY, true, 1, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.FULL, "full_mode"));
   }
 
   @Test
   void decide_fullOnlyStrategy_notDifferentiable() {
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.FULL_ONLY, false, 1, 1000, RATIO))
+    assertThat(
+            ModePolicy.decide(RefreshMode.AUTO, Strategy.FULL_ONLY, false, 1, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.FULL, "not_differentiable"));
     assertThat(
-            ModePolicy.decide(RefreshMode.DIFFERENTIAL, Strategy.FULL_ONLY, true, 1, 1000, RATIO))
+            ModePolicy.decide(
+                RefreshMode.DIFFERENTIAL, Strategy.FULL_ONLY, true, 1, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.FULL, "not_differentiable"));
   }
 
   @Test
   void decide_sourceTruncated_full() {
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, true, 0, 1000, RATIO))
+    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, true, 0, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.FULL, "source_truncate"));
-    assertThat(ModePolicy.decide(RefreshMode.DIFFERENTIAL, Strategy.MULTISET, true, 0, 1000, RATIO))
+    assertThat(
+            ModePolicy.decide(
+                RefreshMode.DIFFERENTIAL, Strategy.MULTISET, true, 0, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.FULL, "source_truncate"));
   }
 
   @Test
   void decide_autoAboveRatio_changeRatioExceeded() {
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 151, 1000, RATIO))
+    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 151, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.FULL, "change_ratio_exceeded"));
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.MULTISET, false, 5000, 10, RATIO))
+    assertThat(
+            ModePolicy.decide(RefreshMode.AUTO, Strategy.MULTISET, false, 5000, 10, RATIO, false))
         .isEqualTo(new Decision(Applied.FULL, "change_ratio_exceeded"));
   }
 
   @Test
   void decide_autoExactlyAtRatio_differential() {
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 150, 1000, RATIO))
+    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 150, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.DIFFERENTIAL, "change_ratio_below_threshold"));
   }
 
   @Test
   void decide_autoBelowRatio_differential() {
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.MULTISET, false, 1, 1000, RATIO))
+    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.MULTISET, false, 1, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.DIFFERENTIAL, "change_ratio_below_threshold"));
   }
 
   @Test
   void decide_autoUnknownOrEmptySource_differential() {
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 1_000_000, -1, RATIO))
+    assertThat(
+            ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 1_000_000, -1, RATIO, false))
         .isEqualTo(new Decision(Applied.DIFFERENTIAL, "change_ratio_below_threshold"));
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 1_000_000, 0, RATIO))
+    assertThat(
+            ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 1_000_000, 0, RATIO, false))
         .isEqualTo(new Decision(Applied.DIFFERENTIAL, "change_ratio_below_threshold"));
   }
 
   @Test
   void decide_differentialModeAboveRatio_staysDifferential() {
-    assertThat(ModePolicy.decide(RefreshMode.DIFFERENTIAL, Strategy.KEYED, false, 999, 1000, RATIO))
+    assertThat(
+            ModePolicy.decide(
+                RefreshMode.DIFFERENTIAL, Strategy.KEYED, false, 999, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.DIFFERENTIAL, "differential_mode"));
   }
 
   @Test
   void decide_differentialModeSmallDelta_differential() {
     assertThat(
-            ModePolicy.decide(RefreshMode.DIFFERENTIAL, Strategy.MULTISET, false, 0, 1000, RATIO))
+            ModePolicy.decide(
+                RefreshMode.DIFFERENTIAL, Strategy.MULTISET, false, 0, 1000, RATIO, false))
         .isEqualTo(new Decision(Applied.DIFFERENTIAL, "differential_mode"));
   }
 
   @Test
   void decide_zeroRatio_anyChangeIsFull() {
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 1, 1000, 0.0))
+    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 1, 1000, 0.0, false))
         .isEqualTo(new Decision(Applied.FULL, "change_ratio_exceeded"));
-    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 0, 1000, 0.0))
+    assertThat(ModePolicy.decide(RefreshMode.AUTO, Strategy.KEYED, false, 0, 1000, 0.0, false))
         .isEqualTo(new Decision(Applied.DIFFERENTIAL, "change_ratio_below_threshold"));
+  }
+
+  @Test
+  void auto_fullPredictedCheaper_runsFull_butDifferentialModeDoesNot() {
+    assertThat(
+            ModePolicy.decide(RefreshMode.AUTO, Strategy.AGGREGATE, false, 10, 1000, RATIO, true))
+        .isEqualTo(new ModePolicy.Decision(ModePolicy.Applied.FULL, "full_predicted_cheaper"));
+    assertThat(
+            ModePolicy.decide(
+                RefreshMode.DIFFERENTIAL, Strategy.AGGREGATE, false, 10, 1000, RATIO, true))
+        .isEqualTo(new ModePolicy.Decision(ModePolicy.Applied.DIFFERENTIAL, "differential_mode"));
   }
 }

@@ -62,6 +62,7 @@ final class DeltaEngineIT {
     conn = db.connect();
     try (Statement st = conn.createStatement()) {
       st.execute("SET jit = off"); // as RefreshExecutor does for delta statements
+      st.execute("SET random_page_cost = 1.1");
     }
   }
 
