@@ -93,6 +93,36 @@ public final class QueryProbe {
         aggregates(conn, tree));
   }
 
+  /**
+   * Whether the server reads a query as printed back by a parser the same as the canonical text of
+   * the original: both as views, compared by {@code pg_get_viewdef}. Call inside the probe's
+   * transaction; leaves nothing behind.
+   *
+   * @param conn a connection inside a transaction
+   * @param parsed the query as the parser printed it
+   * @param canonical the original's canonical text
+   * @return whether they mean the same
+   * @throws SQLException on database failures other than a rejected query
+   */
+  public static boolean readsTheSame(Connection conn, String parsed, String canonical)
+      throws SQLException {
+    try (Statement st = conn.createStatement()) {
+      st.execute("SAVEPOINT __pgt_reparse_sp");
+      try {
+        st.execute("CREATE TEMP VIEW __pgt_reparse AS " + parsed);
+        try (ResultSet rs =
+            st.executeQuery("SELECT pg_get_viewdef('__pgt_reparse'::regclass, false)")) {
+          rs.next();
+          return stripTrailingSemicolons(rs.getString(1)).equals(canonical);
+        }
+      } catch (PSQLException e) {
+        return false;
+      } finally {
+        st.execute("ROLLBACK TO SAVEPOINT __pgt_reparse_sp");
+      }
+    }
+  }
+
   /** Removes trailing semicolons and whitespace a user may have typed. */
   public static String stripTrailingSemicolons(String query) {
     String q = query.strip();

@@ -86,7 +86,15 @@ public final class StreamTablePlanner {
       List<TableRef> identityFull = new ArrayList<>();
       Strategy strategy =
           strategy(
-              name, query, mode, probe, setReplicaIdentityFull, limits, identityFull, warnings);
+              conn,
+              name,
+              query,
+              mode,
+              probe,
+              setReplicaIdentityFull,
+              limits,
+              identityFull,
+              warnings);
       RefreshSql sql;
       String rejected;
       try {
@@ -138,6 +146,7 @@ public final class StreamTablePlanner {
   }
 
   private static Strategy strategy(
+      Connection conn,
       TableRef name,
       String query,
       RefreshMode mode,
@@ -145,7 +154,8 @@ public final class StreamTablePlanner {
       boolean setReplicaIdentityFull,
       DvmLimits limits,
       List<TableRef> identityFull,
-      List<String> warnings) {
+      List<String> warnings)
+      throws SQLException {
     if (mode == RefreshMode.FULL) {
       return Strategy.FULL_ONLY;
     }
@@ -167,7 +177,12 @@ public final class StreamTablePlanner {
         join = true;
       } else {
         OpTreeBuilder.Outcome built = OpTreeBuilder.build(probe, limits.maxParseDepth());
-        if (built.tree() != null) {
+        if (built.tree() != null
+            && !QueryProbe.readsTheSame(conn, built.parsed(), probe.canonical())) {
+          blocker =
+              "is not differentiable: the delta engine's parser reads the query differently from"
+                  + " the server";
+        } else if (built.tree() != null) {
           tree = true;
         } else {
           blocker = "is not differentiable: the query " + built.reason();

@@ -86,8 +86,11 @@ public final class OpTreeBuilder {
    * @param tree the operator tree, or null
    * @param sources the distinct source tables; the i-th one's changes go to delta table i
    * @param reason why the query cannot be differentiated (phrased to follow "the query"), or null
+   * @param parsed the query as the parser read it, printed back as SQL (null with a reason); the
+   *     planner has the server read it again and compares, so that a misreading parser cannot
+   *     silently change what a stream table means
    */
-  public record Outcome(OpTree tree, List<SourceTable> sources, String reason) {
+  public record Outcome(OpTree tree, List<SourceTable> sources, String reason, String parsed) {
     /** Copies the list. */
     public Outcome {
       sources = sources == null ? List.of() : List.copyOf(sources);
@@ -126,7 +129,7 @@ public final class OpTreeBuilder {
     }
     Statement statement;
     try {
-      statement = CCJSqlParserUtil.parse(text);
+      statement = CCJSqlParserUtil.parse(spellLikeOperators(text));
     } catch (JSQLParserException e) {
       return fail("is SQL the delta engine's parser does not understand");
     }
@@ -139,14 +142,52 @@ public final class OpTreeBuilder {
       if (tree.width() != probe.columns().size()) {
         return fail("has a select list the delta engine could not line up with its columns");
       }
-      return new Outcome(tree, b.deltaSources, null);
+      return new Outcome(tree, b.deltaSources, null, statement.toString());
     } catch (NotDifferentiable e) {
       return fail(e.getMessage());
     }
   }
 
   private static Outcome fail(String reason) {
-    return new Outcome(null, null, reason);
+    return new Outcome(null, null, reason, null);
+  }
+
+  /**
+   * The canonical text with PostgreSQL's LIKE operators ({@code ~~}, {@code ~~*} and their
+   * negations, as {@code pg_get_viewdef} prints LIKE and ILIKE) spelled as keywords, which
+   * JSqlParser reads correctly (it takes {@code a ~~ b} for {@code a ~ (~b)}). String literals and
+   * quoted identifiers are left alone.
+   */
+  static String spellLikeOperators(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    char quote = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quote != 0) {
+        out.append(c);
+        if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+        out.append(c);
+      } else if (text.startsWith("!~~*", i)) {
+        out.append("NOT ILIKE");
+        i += 3;
+      } else if (text.startsWith("~~*", i)) {
+        out.append("ILIKE");
+        i += 2;
+      } else if (text.startsWith("!~~", i)) {
+        out.append("NOT LIKE");
+        i += 2;
+      } else if (text.startsWith("~~", i)) {
+        out.append("LIKE");
+        i += 1;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   /** The deepest nesting of parentheses outside string literals. */

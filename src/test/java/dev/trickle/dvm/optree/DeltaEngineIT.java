@@ -47,7 +47,10 @@ final class DeltaEngineIT {
               + " q ON p.k = q.k GROUP BY p.k",
           "SELECT count(*) AS a0, max(r.v) AS a1 FROM p FULL JOIN r ON p.k = r.k",
           "SELECT u.k AS x FROM (SELECT k, v FROM r UNION ALL SELECT k, v FROM p) u EXCEPT"
-              + " SELECT q.w AS x FROM q");
+              + " SELECT q.w AS x FROM q",
+          // JSqlParser once read the canonical a ~~ b (LIKE) as a ~ (~b)
+          "SELECT p.id AS e0, q.w AS e1 FROM p LEFT JOIN q ON p.k = q.k WHERE p.s LIKE 's1%'"
+              + " OR p.s NOT ILIKE 'S2'");
 
   private static PgDatabase db;
   private static Connection conn;

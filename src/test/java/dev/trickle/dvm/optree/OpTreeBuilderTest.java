@@ -138,4 +138,15 @@ final class OpTreeBuilderTest {
         .hasMessage(
             "its delta needs more than 3 common table expressions (pg_trickle.max_diff_ctes)");
   }
+
+  @Test
+  void likeOperators_areSpelledAsKeywords_outsideLiterals() {
+    assertThat(
+            OpTreeBuilder.spellLikeOperators(
+                "SELECT a.y FROM a WHERE ((a.y)::text ~~ '%~~%'::text) AND a.y !~~* 'x' AND"
+                    + " a.y !~~ \"~~\" AND a.y ~~* 'z'"))
+        .isEqualTo(
+            "SELECT a.y FROM a WHERE ((a.y)::text LIKE '%~~%'::text) AND a.y NOT ILIKE 'x' AND"
+                + " a.y NOT LIKE \"~~\" AND a.y ILIKE 'z'");
+  }
 }
