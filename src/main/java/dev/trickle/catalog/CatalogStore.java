@@ -162,8 +162,9 @@ public final class CatalogStore {
     }
   }
 
-  /** Removes a stream table and its refresh history from the catalog. */
+  /** Removes a stream table, its refresh history and its cached templates from the catalog. */
   public static void delete(Connection conn, long id) throws SQLException {
+    TemplateStore.delete(conn, id);
     try (PreparedStatement ps =
         conn.prepareStatement("DELETE FROM pgtrickle.pgt_refresh_history WHERE pgt_id = ?")) {
       ps.setLong(1, id);

@@ -21,7 +21,8 @@ public final class Migrations {
   private static final long LOCK_KEY = 0x7472_6963_6b6cL;
 
   /** The scripts in order; a new version is appended here and never edited afterwards. */
-  static final List<String> SCRIPTS = List.of("V1__catalog.sql", "V2__origin.sql");
+  static final List<String> SCRIPTS =
+      List.of("V1__catalog.sql", "V2__origin.sql", "V3__templates.sql");
 
   private Migrations() {}
 

@@ -12,13 +12,17 @@ import java.util.Map;
  * @param maxDiffCtes the most common table expressions one delta statement may have
  * @param mergePlannerHints whether differential refreshes run with planner settings suited to small
  *     deltas
+ * @param l1CacheMaxEntries stream tables whose generated SQL is kept in memory
+ * @param templateCacheMaxEntries stream tables whose generated SQL is kept in the catalog
  */
 public record DvmSettings(
     double differentialMaxChangeRatio,
     int mergeWorkMemMb,
     int maxParseDepth,
     int maxDiffCtes,
-    boolean mergePlannerHints) {
+    boolean mergePlannerHints,
+    int l1CacheMaxEntries,
+    int templateCacheMaxEntries) {
 
   /** The category name. */
   public static final String CATEGORY = "dvm";
@@ -82,12 +86,38 @@ public record DvmSettings(
               + " small deltas probe indexes instead of scanning whole tables",
           Validator.any("true or false"));
 
+  /** {@code pg_trickle.l1_cache_max_entries}. */
+  public static final Setting<Integer> L1_CACHE_MAX_ENTRIES =
+      Setting.of(
+          CATEGORY,
+          "l1_cache_max_entries",
+          Integer.class,
+          256,
+          "entries",
+          "stream tables whose generated refresh SQL is kept in memory (least recently used"
+              + " evicted first); a miss reads the catalog cache",
+          Validator.range(1, 1000000));
+
+  /** {@code pg_trickle.template_cache_max_entries}. */
+  public static final Setting<Integer> TEMPLATE_CACHE_MAX_ENTRIES =
+      Setting.of(
+          CATEGORY,
+          "template_cache_max_entries",
+          Integer.class,
+          10000,
+          "entries",
+          "stream tables whose generated refresh SQL is kept in the catalog"
+              + " (pgtrickle.pgt_delta_templates, oldest removed first); a miss generates it again",
+          Validator.range(1, 10000000));
+
   /** Checks every value against its setting. */
   public DvmSettings {
     DIFFERENTIAL_MAX_CHANGE_RATIO.requireAllowed(differentialMaxChangeRatio);
     MERGE_WORK_MEM_MB.requireAllowed(mergeWorkMemMb);
     MAX_PARSE_DEPTH.requireAllowed(maxParseDepth);
     MAX_DIFF_CTES.requireAllowed(maxDiffCtes);
+    L1_CACHE_MAX_ENTRIES.requireAllowed(l1CacheMaxEntries);
+    TEMPLATE_CACHE_MAX_ENTRIES.requireAllowed(templateCacheMaxEntries);
   }
 
   /** Returns the definitions of this category, in documentation order. */
@@ -97,7 +127,9 @@ public record DvmSettings(
         MERGE_WORK_MEM_MB,
         MAX_PARSE_DEPTH,
         MAX_DIFF_CTES,
-        MERGE_PLANNER_HINTS);
+        MERGE_PLANNER_HINTS,
+        L1_CACHE_MAX_ENTRIES,
+        TEMPLATE_CACHE_MAX_ENTRIES);
   }
 
   /** Returns the defaults. */
@@ -111,7 +143,9 @@ public record DvmSettings(
         v.get(MERGE_WORK_MEM_MB),
         v.get(MAX_PARSE_DEPTH),
         v.get(MAX_DIFF_CTES),
-        v.get(MERGE_PLANNER_HINTS));
+        v.get(MERGE_PLANNER_HINTS),
+        v.get(L1_CACHE_MAX_ENTRIES),
+        v.get(TEMPLATE_CACHE_MAX_ENTRIES));
   }
 
   Map<Setting<?>, Object> toMap() {
@@ -120,6 +154,8 @@ public record DvmSettings(
         MERGE_WORK_MEM_MB, mergeWorkMemMb,
         MAX_PARSE_DEPTH, maxParseDepth,
         MAX_DIFF_CTES, maxDiffCtes,
-        MERGE_PLANNER_HINTS, mergePlannerHints);
+        MERGE_PLANNER_HINTS, mergePlannerHints,
+        L1_CACHE_MAX_ENTRIES, l1CacheMaxEntries,
+        TEMPLATE_CACHE_MAX_ENTRIES, templateCacheMaxEntries);
   }
 }

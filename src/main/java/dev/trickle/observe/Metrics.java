@@ -90,6 +90,19 @@ public final class Metrics {
         .increment((double) rows);
   }
 
+  /**
+   * Records a lookup in the catalog-level template cache (after a miss in memory).
+   *
+   * @param hit whether the catalog had the stream table's templates
+   */
+  public void templateCatalogLookup(boolean hit) {
+    Counter.builder("pg_trickle.template.catalog.lookups")
+        .description("Lookups of generated refresh SQL in the catalog after an in-memory miss")
+        .tag("result", hit ? "hit" : "miss")
+        .register(registry)
+        .increment();
+  }
+
   /** Registers a gauge read on every scrape. */
   public void gauge(String name, String description, Supplier<Number> value) {
     Gauge.builder(name, value).description(description).register(registry);

@@ -35,6 +35,7 @@ public final class RefreshExecutor implements AutoCloseable {
   private final Duration fenceTimeout;
   private final int workMemMb;
   private final boolean plannerHints;
+  private final TemplateCache templates;
   private final java.util.concurrent.ConcurrentHashMap<Long, RefreshCosts> costs =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final double maxChangeRatio;
@@ -58,6 +59,7 @@ public final class RefreshExecutor implements AutoCloseable {
    * @param fenceTimeout how long to wait for a fence
    * @param workMemMb work_mem of refresh transactions
    * @param plannerHints whether differential refreshes set planner settings for small deltas
+   * @param templates where each stream table's generated SQL comes from
    * @param maxChangeRatio AUTO threshold
    */
   public RefreshExecutor(
@@ -69,6 +71,7 @@ public final class RefreshExecutor implements AutoCloseable {
       Duration fenceTimeout,
       int workMemMb,
       boolean plannerHints,
+      TemplateCache templates,
       double maxChangeRatio) {
     this.connect = connect;
     this.store = store;
@@ -78,6 +81,7 @@ public final class RefreshExecutor implements AutoCloseable {
     this.fenceTimeout = fenceTimeout;
     this.workMemMb = workMemMb;
     this.plannerHints = plannerHints;
+    this.templates = templates;
     this.maxChangeRatio = maxChangeRatio;
   }
 
@@ -141,14 +145,14 @@ public final class RefreshExecutor implements AutoCloseable {
       decision =
           ModePolicy.decide(
               st.mode(),
-              st.sql().strategy(),
+              st.strategy(),
               truncated,
               changes,
               st.sourceRows(),
               maxChangeRatio,
               costsOf(st).fullPredictedCheaper(changes));
     }
-    RefreshSql sql = st.sql();
+    RefreshSql sql = templates.get(st);
     long deltaRows = 0;
     long affected = 0;
     Object deleted = new R2dbcSession.NullOf(Long.class);

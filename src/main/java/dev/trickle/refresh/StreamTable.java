@@ -1,7 +1,7 @@
 package dev.trickle.refresh;
 
 import dev.trickle.config.RefreshMode;
-import dev.trickle.dvm.RefreshSql;
+import dev.trickle.model.Strategy;
 import dev.trickle.model.TableRef;
 import java.time.Duration;
 import java.util.List;
@@ -16,8 +16,9 @@ import java.util.List;
  * @param preset preset name or null
  * @param schedule refresh schedule
  * @param sources the tables it reads
- * @param sourceRows estimated rows of its (single) source, -1 when unknown
- * @param sql its generated SQL
+ * @param sourceRows estimated rows of its sources, -1 when unknown
+ * @param strategy how its rows are identified
+ * @param templateVersion the version of its query, keying its generated SQL in the template caches
  */
 public record StreamTable(
     long id,
@@ -28,7 +29,8 @@ public record StreamTable(
     Duration schedule,
     List<TableRef> sources,
     long sourceRows,
-    RefreshSql sql) {
+    Strategy strategy,
+    String templateVersion) {
   /** Copies the list. */
   public StreamTable {
     sources = List.copyOf(sources);

@@ -18,6 +18,7 @@ import dev.trickle.observe.Metrics;
 import dev.trickle.refresh.FenceEmitter;
 import dev.trickle.refresh.RefreshExecutor;
 import dev.trickle.refresh.StreamTable;
+import dev.trickle.refresh.TemplateCache;
 import dev.trickle.scheduler.Scheduler;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -64,6 +65,7 @@ public final class Pipeline implements AutoCloseable {
   private ReplicationSource source;
   private Disposable subscription;
   private RefreshExecutor executor;
+  private TemplateCache templates;
   private FenceEmitter fenceEmitter;
   private Scheduler scheduler;
   private SlotKeeper slotKeeper;
@@ -214,7 +216,9 @@ public final class Pipeline implements AutoCloseable {
       for (Plan p : plans) {
         StreamTableRow row = existing.get(p.name());
         String origin = row != null && row.isRuntime() ? "api" : "config";
-        tables.add(StreamTableRegistry.createOrResume(conn, p, row, slot, origin));
+        tables.add(
+            StreamTableRegistry.createOrResume(
+                conn, p, row, slot, origin, config.settings().dvm().templateCacheMaxEntries()));
         configured.add(p.name());
       }
       StreamTableRegistry.detachUnconfigured(conn, existing.values(), configured, slot);
@@ -222,6 +226,15 @@ public final class Pipeline implements AutoCloseable {
     }
     catalogOkAtNanos = System.nanoTime();
     fenceEmitter = new FenceEmitter(() -> db.connectUnchecked("trickle-fence"));
+    templates =
+        new TemplateCache(
+            config.settings().dvm().l1CacheMaxEntries(),
+            new TemplateLoader(
+                db,
+                StreamTablePlanner.limits(config.settings()),
+                config.settings().dvm().templateCacheMaxEntries(),
+                metrics),
+            metrics.registry());
     executor =
         new RefreshExecutor(
             db::connectR2dbc,
@@ -232,6 +245,7 @@ public final class Pipeline implements AutoCloseable {
             cdc.fenceTimeout(),
             config.settings().dvm().mergeWorkMemMb(),
             config.settings().dvm().mergePlannerHints(),
+            templates,
             config.settings().dvm().differentialMaxChangeRatio());
     scheduler =
         new Scheduler(
@@ -357,6 +371,7 @@ public final class Pipeline implements AutoCloseable {
   void forget(StreamTable st) {
     scheduler.remove(st.id());
     store.unregister(st.id());
+    templates.invalidate(st.id());
     synchronized (tables) {
       tables.remove(st);
     }

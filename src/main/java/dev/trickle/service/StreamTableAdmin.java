@@ -63,7 +63,14 @@ public final class StreamTableAdmin {
         if (ReplicationSetup.prepareSources(conn, plan, publication)) {
           ReplicationSetup.waitForOlderTransactions(conn);
         }
-        st = StreamTableRegistry.createOrResume(conn, plan, null, slot, "api");
+        st =
+            StreamTableRegistry.createOrResume(
+                conn,
+                plan,
+                null,
+                slot,
+                "api",
+                pipeline.config().settings().dvm().templateCacheMaxEntries());
       }
       pipeline.adopt(st);
     }

@@ -2,6 +2,8 @@ package dev.trickle.service;
 
 import dev.trickle.catalog.CatalogStore;
 import dev.trickle.catalog.StreamTableRow;
+import dev.trickle.catalog.TemplateStore;
+import dev.trickle.dvm.DvmLimits;
 import dev.trickle.dvm.RefreshSqlBuilder;
 import dev.trickle.model.Strategy;
 import dev.trickle.model.TableRef;
@@ -27,7 +29,13 @@ final class StreamTableRegistry {
   private StreamTableRegistry() {}
 
   static StreamTable createOrResume(
-      Connection conn, Plan p, StreamTableRow row, String slot, String origin) throws SQLException {
+      Connection conn,
+      Plan p,
+      StreamTableRow row,
+      String slot,
+      String origin,
+      int templateCacheMaxEntries)
+      throws SQLException {
     if (row != null && !row.query().equals(p.query())) {
       log.info("query of {} changed; recreating it", p.name());
       conn.setAutoCommit(false);
@@ -78,6 +86,8 @@ final class StreamTableRegistry {
     }
     Strategy strategy = p.sql().strategy();
     var sql = RefreshSqlBuilder.forQuery(id, p.name(), p.query(), p.probe(), strategy, p.limits());
+    String version = templateVersion(p.query(), strategy, p.limits());
+    TemplateStore.save(conn, id, version, sql, templateCacheMaxEntries);
     // AUTO's change ratio compares the changed rows with the rows of every source table
     long sourceRows = 0;
     for (var source : p.probe().sources()) {
@@ -85,7 +95,33 @@ final class StreamTableRegistry {
           source.estimatedRows() < 0 || sourceRows < 0 ? -1 : sourceRows + source.estimatedRows();
     }
     return new StreamTable(
-        id, p.name(), p.query(), p.mode(), p.preset(), p.schedule(), p.sources(), sourceRows, sql);
+        id,
+        p.name(),
+        p.query(),
+        p.mode(),
+        p.preset(),
+        p.schedule(),
+        p.sources(),
+        sourceRows,
+        strategy,
+        version);
+  }
+
+  /**
+   * The version of a stream table's generated SQL: it changes when anything it is generated from
+   * does (the query, the strategy, the delta engine's guards).
+   */
+  static String templateVersion(String query, Strategy strategy, DvmLimits limits) {
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(
+                  (query + "\n" + strategy + "\n" + limits)
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
