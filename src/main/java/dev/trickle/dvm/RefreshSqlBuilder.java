@@ -167,29 +167,44 @@ public final class RefreshSqlBuilder {
     String tCols = joined(columns.size(), i -> "t." + quoteIdent(columns.get(i).name()));
     String sets =
         joined(columns.size(), i -> quoteIdent(columns.get(i).name()) + " = s.__pgt_c" + (i + 1));
+    String keyMatch =
+        IntStream.range(0, source.key().size())
+            .mapToObj(i -> "n.__pgt_k" + (i + 1) + " = k." + quoteIdent(source.key().get(i).name()))
+            .collect(Collectors.joining(" AND "));
+    String keyOuts =
+        joined(
+            source.key().size(),
+            i ->
+                shape.alias()
+                    + "."
+                    + quoteIdent(source.key().get(i).name())
+                    + " AS __pgt_k"
+                    + (i + 1));
+    // each changed key once, with its row id; its row as the source has it now (if the filter
+    // keeps it), found through the source's key index
     String merge =
         "MERGE INTO "
             + target
-            + " t USING (SELECT k.__pgt_rid, n.* FROM (SELECT DISTINCT md5(ROW("
+            + " t USING (SELECT k.__pgt_rid, n.* FROM (SELECT "
             + keyCols
-            + ")::text)::uuid AS __pgt_rid FROM "
-            + keys
-            + ") k LEFT JOIN (SELECT "
-            + items
-            + (items.isEmpty() ? "" : ", ")
-            + rowId
-            + " AS __pgt_nrid"
-            + from
-            + " WHERE "
-            + where
-            + " AND ("
-            + aliasKeys
-            + ") IN (SELECT "
+            + ", md5(ROW("
+            + keyCols
+            + ")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT "
             + keyCols
             + " FROM "
             + keys
-            + ")) n ON n.__pgt_nrid = k.__pgt_rid) s ON t.__pgt_row_id = s.__pgt_rid"
-            + " WHEN MATCHED AND s.__pgt_nrid IS NULL THEN DELETE"
+            + ") d) k LEFT JOIN (SELECT "
+            + items
+            + (items.isEmpty() ? "" : ", ")
+            + keyOuts
+            + ", true AS __pgt_found"
+            + from
+            + " WHERE "
+            + where
+            + ") n ON "
+            + keyMatch
+            + ") s ON t.__pgt_row_id = s.__pgt_rid"
+            + " WHEN MATCHED AND s.__pgt_found IS NULL THEN DELETE"
             + (columns.isEmpty()
                 ? ""
                 : " WHEN MATCHED AND ROW("
@@ -198,7 +213,7 @@ public final class RefreshSqlBuilder {
                     + sCols
                     + ")::text THEN UPDATE SET "
                     + sets)
-            + " WHEN NOT MATCHED AND s.__pgt_nrid IS NOT NULL THEN INSERT ("
+            + " WHEN NOT MATCHED AND s.__pgt_found THEN INSERT ("
             + colList
             + (colList.isEmpty() ? "" : ", ")
             + "__pgt_row_id) VALUES ("

@@ -165,16 +165,18 @@ final class RefreshSqlBuilderTest {
     assertThat(merge)
         .startsWith("MERGE INTO \"app\".\"big orders\" t USING ")
         .contains(
-            "SELECT DISTINCT md5(ROW(\"id\")::text)::uuid AS __pgt_rid FROM pg_temp.__pgt_keys_42")
-        .contains("(w.\"id\") IN (SELECT \"id\" FROM pg_temp.__pgt_keys_42)")
+            "(SELECT \"id\", md5(ROW(\"id\")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT"
+                + " \"id\" FROM pg_temp.__pgt_keys_42) d) k")
+        .contains("w.\"id\" AS __pgt_k1, true AS __pgt_found")
+        .contains("n ON n.__pgt_k1 = k.\"id\")")
         .contains("ON t.__pgt_row_id = s.__pgt_rid")
-        .contains("WHEN MATCHED AND s.__pgt_nrid IS NULL THEN DELETE")
+        .contains("WHEN MATCHED AND s.__pgt_found IS NULL THEN DELETE")
         .contains(
             "WHEN MATCHED AND ROW(t.\"id\", t.\"select\", t.\"doubled\")::text IS DISTINCT FROM"
                 + " ROW(s.__pgt_c1, s.__pgt_c2, s.__pgt_c3)::text THEN UPDATE SET \"id\" ="
                 + " s.__pgt_c1, \"select\" = s.__pgt_c2, \"doubled\" = s.__pgt_c3")
         .endsWith(
-            "WHEN NOT MATCHED AND s.__pgt_nrid IS NOT NULL THEN INSERT (\"id\", \"select\","
+            "WHEN NOT MATCHED AND s.__pgt_found THEN INSERT (\"id\", \"select\","
                 + " \"doubled\", __pgt_row_id) VALUES (s.__pgt_c1, s.__pgt_c2, s.__pgt_c3,"
                 + " s.__pgt_rid)");
   }
@@ -207,8 +209,10 @@ final class RefreshSqlBuilderTest {
         .contains("md5(ROW(we\"ird.\"select\", we\"ird.\"id\")::text)::uuid")
         .endsWith(" WHERE true");
     assertThat(sql.applyDelta())
-        .contains("md5(ROW(\"select\", \"id\")::text)::uuid AS __pgt_rid FROM pg_temp.__pgt_keys_5")
-        .contains("WHERE true AND (");
+        .contains(
+            "md5(ROW(\"select\", \"id\")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT"
+                + " \"select\", \"id\" FROM pg_temp.__pgt_keys_5)")
+        .contains("n ON n.__pgt_k1 = k.\"select\" AND n.__pgt_k2 = k.\"id\"");
   }
 
   @Test
