@@ -35,7 +35,7 @@ public final class ModePolicy {
    * @param deltaRows rows in the delta
    * @param sourceRows estimated rows of the source (-1 unknown)
    * @param maxChangeRatio AUTO's threshold
-   * @param fullPredictedCheaper whether past refreshes predict FULL to be cheaper than this delta
+   * @param costs what past refreshes advise for this delta
    * @return the decision
    */
   public static Decision decide(
@@ -45,7 +45,7 @@ public final class ModePolicy {
       long deltaRows,
       long sourceRows,
       double maxChangeRatio,
-      boolean fullPredictedCheaper) {
+      RefreshCosts.Advice costs) {
     if (configured == RefreshMode.FULL) {
       return new Decision(Applied.FULL, "full_mode");
     }
@@ -60,8 +60,11 @@ public final class ModePolicy {
         && (double) deltaRows / sourceRows > maxChangeRatio) {
       return new Decision(Applied.FULL, "change_ratio_exceeded");
     }
-    if (configured == RefreshMode.AUTO && fullPredictedCheaper) {
+    if (configured == RefreshMode.AUTO && costs == RefreshCosts.Advice.FULL_CHEAPER) {
       return new Decision(Applied.FULL, "full_predicted_cheaper");
+    }
+    if (configured == RefreshMode.AUTO && costs == RefreshCosts.Advice.PROBE_FULL) {
+      return new Decision(Applied.FULL, "full_cost_probe");
     }
     return new Decision(
         Applied.DIFFERENTIAL,

@@ -7,23 +7,46 @@ import java.util.TreeMap;
  * What refreshes of one stream table have cost, learned as they run (thread-safe, in memory): the
  * duration of a FULL refresh, and the duration per changed row of DIFFERENTIAL refreshes, by size
  * class of the delta (powers of two). AUTO asks it whether a FULL refresh is predicted cheaper than
- * applying a delta; it answers yes only from a DIFFERENTIAL refresh of a delta at least as large,
- * whose fixed costs are spread over as many rows, so a cheap small delta never makes a larger one
- * look expensive.
+ * applying a delta. It answers only from a DIFFERENTIAL refresh of a delta at least as large, whose
+ * fixed costs are spread over as many rows, so a cheap small delta never makes a larger one look
+ * expensive. A FULL duration known only from the initial fill (cold caches, a new table) or from
+ * long ago is measured again when a delta is predicted to cost at least a quarter of it.
  */
 public final class RefreshCosts {
+  /** What AUTO should do with a delta, as far as costs go. */
+  public enum Advice {
+    /** Apply the delta (nothing suggests otherwise). */
+    DIFFERENTIAL,
+    /** Recompute: applying this delta is predicted to cost more. */
+    FULL_CHEAPER,
+    /** Recompute once to measure a FULL refresh again: the known duration is stale. */
+    PROBE_FULL
+  }
+
   private static final double WEIGHT_OF_NEW = 0.5;
 
+  /** DIFFERENTIAL refreshes after which the FULL duration counts as stale. */
+  static final int STALE_AFTER = 50;
+
   private double fullMillis = Double.NaN;
+  private boolean fullFromInitialFill;
+  private int differentialsSinceFull;
   private final TreeMap<Integer, Double> millisPerRowBySize = new TreeMap<>();
 
   /**
    * Records a FULL refresh.
    *
    * @param millis how long it took
+   * @param initialFill whether it was the stream table's initial fill
    */
-  public synchronized void recordFull(double millis) {
-    fullMillis = Double.isNaN(fullMillis) ? millis : blend(fullMillis, millis);
+  public synchronized void recordFull(double millis, boolean initialFill) {
+    if (Double.isNaN(fullMillis) || initialFill || fullFromInitialFill) {
+      fullMillis = millis;
+    } else {
+      fullMillis = blend(fullMillis, millis);
+    }
+    fullFromInitialFill = initialFill;
+    differentialsSinceFull = 0;
   }
 
   /**
@@ -37,21 +60,26 @@ public final class RefreshCosts {
       return;
     }
     millisPerRowBySize.merge(sizeClass(rows), millis / rows, RefreshCosts::blend);
+    differentialsSinceFull++;
   }
 
   /**
-   * Whether a FULL refresh is predicted to be cheaper than applying a delta of this many rows.
+   * Advises on a delta.
    *
    * @param rows row changes in the delta
-   * @return false when there is not yet a FULL refresh and a DIFFERENTIAL one of this size or
-   *     larger to compare
+   * @return the advice; DIFFERENTIAL while there is no FULL duration and no DIFFERENTIAL refresh of
+   *     this size or larger to compare
    */
-  public synchronized boolean fullPredictedCheaper(long rows) {
-    if (Double.isNaN(fullMillis)) {
-      return false;
-    }
+  public synchronized Advice advise(long rows) {
     Map.Entry<Integer, Double> perRow = millisPerRowBySize.ceilingEntry(sizeClass(rows));
-    return perRow != null && perRow.getValue() * rows > fullMillis;
+    if (Double.isNaN(fullMillis) || perRow == null) {
+      return Advice.DIFFERENTIAL;
+    }
+    double predicted = perRow.getValue() * rows;
+    if (fullFromInitialFill || differentialsSinceFull >= STALE_AFTER) {
+      return predicted >= fullMillis / 4 ? Advice.PROBE_FULL : Advice.DIFFERENTIAL;
+    }
+    return predicted > fullMillis ? Advice.FULL_CHEAPER : Advice.DIFFERENTIAL;
   }
 
   private static int sizeClass(long rows) {

@@ -150,7 +150,7 @@ public final class RefreshExecutor implements AutoCloseable {
               changes,
               st.sourceRows(),
               maxChangeRatio,
-              costsOf(st).fullPredictedCheaper(changes));
+              costsOf(st).advise(changes));
     }
     RefreshSql sql = templates.get(st);
     long deltaRows = 0;
@@ -214,7 +214,7 @@ public final class RefreshExecutor implements AutoCloseable {
     }
     Duration took = Duration.between(started, visible);
     if (decision.mode() == ModePolicy.Applied.FULL) {
-      costsOf(st).recordFull(took.toNanos() / 1e6);
+      costsOf(st).recordFull(took.toNanos() / 1e6, "initial_fill".equals(decision.reasonCode()));
     } else {
       costsOf(st).recordDifferential(changeCount, took.toNanos() / 1e6);
     }

@@ -2,43 +2,73 @@ package dev.trickle.refresh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.trickle.refresh.RefreshCosts.Advice;
 import org.junit.jupiter.api.Test;
 
 final class RefreshCostsTest {
   @Test
-  void nothingLearned_neverPredictsFull() {
+  void nothingLearned_appliesDeltas() {
     RefreshCosts c = new RefreshCosts();
-    assertThat(c.fullPredictedCheaper(1_000_000)).isFalse();
-    c.recordFull(10);
-    assertThat(c.fullPredictedCheaper(1_000_000)).isFalse();
+    assertThat(c.advise(1_000_000)).isEqualTo(Advice.DIFFERENTIAL);
+    c.recordFull(10, false);
+    assertThat(c.advise(1_000_000)).isEqualTo(Advice.DIFFERENTIAL);
   }
 
   @Test
   void aLargerDeltaThatCostMoreThanFull_predictsFull() {
     RefreshCosts c = new RefreshCosts();
-    c.recordFull(15);
+    c.recordFull(15, false);
     c.recordDifferential(10_000, 55); // 0.0055 ms per row
-    assertThat(c.fullPredictedCheaper(10_000)).isTrue();
-    assertThat(c.fullPredictedCheaper(5_000)).isTrue(); // 27.5 ms predicted
-    assertThat(c.fullPredictedCheaper(2_000)).isFalse(); // 11 ms predicted
+    assertThat(c.advise(10_000)).isEqualTo(Advice.FULL_CHEAPER);
+    assertThat(c.advise(5_000)).isEqualTo(Advice.FULL_CHEAPER); // 27.5 ms predicted
+    assertThat(c.advise(2_000)).isEqualTo(Advice.DIFFERENTIAL); // 11 ms predicted
   }
 
   @Test
   void aSmallCheapDelta_doesNotCondemnLargerOnes() {
     RefreshCosts c = new RefreshCosts();
-    c.recordFull(400);
+    c.recordFull(400, false);
     c.recordDifferential(1, 5); // 5 ms per row, mostly fixed costs
-    assertThat(c.fullPredictedCheaper(1_000)).isFalse();
+    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
   }
 
   @Test
-  void durationsAreBlended() {
+  void fullDurationFromTheInitialFill_isMeasuredAgainWhenItMatters() {
     RefreshCosts c = new RefreshCosts();
-    c.recordFull(100);
-    c.recordFull(20); // blended to 60
+    c.recordFull(30, true); // cold
+    c.recordDifferential(1_000, 13);
+    assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_FULL); // 13 >= 30 / 4
+    c.recordFull(9, false); // replaces the initial fill's duration
+    assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
+    assertThat(c.advise(100)).isEqualTo(Advice.DIFFERENTIAL);
+  }
+
+  @Test
+  void cheapDeltas_neverProbe() {
+    RefreshCosts c = new RefreshCosts();
+    c.recordFull(400, true);
+    c.recordDifferential(1_000, 18);
+    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
+  }
+
+  @Test
+  void fullDurationGoesStale_afterManyDifferentialRefreshes() {
+    RefreshCosts c = new RefreshCosts();
+    c.recordFull(40, false);
+    for (int i = 0; i < RefreshCosts.STALE_AFTER; i++) {
+      c.recordDifferential(1_000, 20);
+    }
+    assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_FULL);
+  }
+
+  @Test
+  void fullDurationsAreBlended() {
+    RefreshCosts c = new RefreshCosts();
+    c.recordFull(100, false);
+    c.recordFull(20, false); // blended to 60
     c.recordDifferential(1_000, 50);
-    assertThat(c.fullPredictedCheaper(1_000)).isFalse();
-    c.recordFull(20); // 40
-    assertThat(c.fullPredictedCheaper(1_000)).isTrue();
+    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
+    c.recordFull(20, false); // 40
+    assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
   }
 }
