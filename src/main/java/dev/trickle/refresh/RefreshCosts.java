@@ -10,7 +10,9 @@ import java.util.TreeMap;
  * applying a delta. It answers only from a DIFFERENTIAL refresh of a delta at least as large, whose
  * fixed costs are spread over as many rows, so a cheap small delta never makes a larger one look
  * expensive. A FULL duration known only from the initial fill (cold caches, a new table) or from
- * long ago is measured again when a delta is predicted to cost at least a quarter of it.
+ * long ago is measured again when a delta is predicted to cost at least half of it. FULL is
+ * preferred only when a delta is predicted to cost more than 1.2 times a FULL refresh: within that
+ * margin applying the delta is as good, and writes less.
  */
 public final class RefreshCosts {
   /** What AUTO should do with a delta, as far as costs go. */
@@ -24,6 +26,9 @@ public final class RefreshCosts {
   }
 
   private static final double WEIGHT_OF_NEW = 0.5;
+
+  /** How much costlier than FULL a delta must be predicted before FULL is preferred. */
+  static final double FULL_MARGIN = 1.2;
 
   /** DIFFERENTIAL refreshes after which the FULL duration counts as stale. */
   static final int STALE_AFTER = 50;
@@ -77,9 +82,9 @@ public final class RefreshCosts {
     }
     double predicted = perRow.getValue() * rows;
     if (fullFromInitialFill || differentialsSinceFull >= STALE_AFTER) {
-      return predicted >= fullMillis / 4 ? Advice.PROBE_FULL : Advice.DIFFERENTIAL;
+      return predicted >= fullMillis / 2 ? Advice.PROBE_FULL : Advice.DIFFERENTIAL;
     }
-    return predicted > fullMillis ? Advice.FULL_CHEAPER : Advice.DIFFERENTIAL;
+    return predicted > FULL_MARGIN * fullMillis ? Advice.FULL_CHEAPER : Advice.DIFFERENTIAL;
   }
 
   private static int sizeClass(long rows) {

@@ -21,6 +21,7 @@ final class RefreshCostsTest {
     c.recordDifferential(10_000, 55); // 0.0055 ms per row
     assertThat(c.advise(10_000)).isEqualTo(Advice.FULL_CHEAPER);
     assertThat(c.advise(5_000)).isEqualTo(Advice.FULL_CHEAPER); // 27.5 ms predicted
+    assertThat(c.advise(3_000)).isEqualTo(Advice.DIFFERENTIAL); // 16.5 ms: within 1.2 x 15
     assertThat(c.advise(2_000)).isEqualTo(Advice.DIFFERENTIAL); // 11 ms predicted
   }
 
@@ -35,9 +36,9 @@ final class RefreshCostsTest {
   @Test
   void fullDurationFromTheInitialFill_isMeasuredAgainWhenItMatters() {
     RefreshCosts c = new RefreshCosts();
-    c.recordFull(30, true); // cold
+    c.recordFull(20, true); // cold
     c.recordDifferential(1_000, 13);
-    assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_FULL); // 13 >= 30 / 4
+    assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_FULL); // 13 >= 20 / 2
     c.recordFull(9, false); // replaces the initial fill's duration
     assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
     assertThat(c.advise(100)).isEqualTo(Advice.DIFFERENTIAL);
@@ -68,7 +69,7 @@ final class RefreshCostsTest {
     c.recordFull(20, false); // blended to 60
     c.recordDifferential(1_000, 50);
     assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
-    c.recordFull(20, false); // 40
+    c.recordFull(20, false); // 40, and 50 > 1.2 * 40
     assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
   }
 }
