@@ -50,7 +50,9 @@ public final class TemplateCache {
    * @param registry where hit, miss and eviction counts go
    */
   public TemplateCache(int maxEntries, Loader loader, MeterRegistry registry) {
-    this.cache = Caffeine.newBuilder().maximumSize(maxEntries).recordStats().build();
+    // maintenance (eviction) on the calling thread: the cap holds as soon as put returns
+    this.cache =
+        Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).recordStats().build();
     this.loader = loader;
     CaffeineCacheMetrics.monitor(registry, cache, NAME);
   }
