@@ -34,9 +34,10 @@ import java.util.Map;
  * is checked against its query.
  *
  * <p>Not a unit test (the name does not end in {@code Test}). Run it with {@code bench/matrix.sh};
- * arguments {@code sizes=10000,100000 rates=1,10,50 reps=3}; with {@code
- * JAVA_OPTS=-Dmatrix.log=true} the server logs every statement's duration and the log is copied to
- * {@code /tmp/matrix-pg.log}.
+ * arguments {@code sizes=10000,100000 rates=1,10,50 reps=3 out=docs/BENCHMARKS.md} (with {@code
+ * out}, the table also replaces the text between the markers {@code <!-- matrix:begin -->} and
+ * {@code <!-- matrix:end -->} in that file); with {@code JAVA_OPTS=-Dmatrix.log=true} the server
+ * logs every statement's duration and the log is copied to {@code /tmp/matrix-pg.log}.
  */
 public final class RefreshMatrixBenchmark {
   private static final Map<String, String> QUERIES = new LinkedHashMap<>();
@@ -59,13 +60,15 @@ public final class RefreshMatrixBenchmark {
   private final List<Integer> sizes;
   private final List<Integer> rates;
   private final int reps;
+  private final Path out;
   private LocalCluster cluster;
   private long nextId;
 
-  private RefreshMatrixBenchmark(List<Integer> sizes, List<Integer> rates, int reps) {
+  private RefreshMatrixBenchmark(List<Integer> sizes, List<Integer> rates, int reps, Path out) {
     this.sizes = sizes;
     this.rates = rates;
     this.reps = reps;
+    this.out = out;
   }
 
   /**
@@ -78,16 +81,18 @@ public final class RefreshMatrixBenchmark {
     List<Integer> sizes = List.of(10_000, 100_000);
     List<Integer> rates = List.of(1, 10, 50);
     int reps = 3;
+    Path out = null;
     for (String a : args) {
       String[] kv = a.split("=", 2);
       switch (kv[0]) {
         case "sizes" -> sizes = ints(kv[1]);
         case "rates" -> rates = ints(kv[1]);
         case "reps" -> reps = Integer.parseInt(kv[1]);
+        case "out" -> out = Path.of(kv[1]);
         default -> throw new IllegalArgumentException("unknown argument " + a);
       }
     }
-    new RefreshMatrixBenchmark(sizes, rates, reps).run();
+    new RefreshMatrixBenchmark(sizes, rates, reps, out).run();
     System.exit(0);
   }
 
@@ -331,7 +336,7 @@ public final class RefreshMatrixBenchmark {
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
   }
 
-  private void report(PostgresBinaries bin, Map<Key, Cell> cells) {
+  private void report(PostgresBinaries bin, Map<Key, Cell> cells) throws java.io.IOException {
     StringBuilder sb = new StringBuilder();
     sb.append(
         String.format(
@@ -363,7 +368,23 @@ public final class RefreshMatrixBenchmark {
               c.auto() / Math.max(best, 0.1)));
     }
     System.out.println(sb);
+    if (out != null) {
+      String doc = Files.readString(out, StandardCharsets.UTF_8);
+      int begin = doc.indexOf(BEGIN);
+      int end = doc.indexOf(END);
+      if (begin < 0 || end < begin) {
+        throw new IllegalStateException(out + " has no " + BEGIN + " ... " + END + " section");
+      }
+      Files.writeString(
+          out,
+          doc.substring(0, begin + BEGIN.length()) + sb + "\n" + doc.substring(end),
+          StandardCharsets.UTF_8);
+      log("wrote the table into %s", out);
+    }
   }
+
+  private static final String BEGIN = "<!-- matrix:begin -->";
+  private static final String END = "<!-- matrix:end -->";
 
   private static void log(String format, Object... args) {
     System.err.println(String.format(Locale.ROOT, format, args));

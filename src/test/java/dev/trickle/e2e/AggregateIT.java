@@ -2,11 +2,9 @@ package dev.trickle.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trickle.testing.Oracle;
+import dev.trickle.testing.LiveStreamTables;
 import dev.trickle.testing.PgDatabase;
-import dev.trickle.testing.PipelineFixture;
 import dev.trickle.testing.SqlOp;
-import java.sql.Connection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,54 +48,32 @@ final class AggregateIT {
     STREAM_TABLES.put("distinct_dup", "SELECT DISTINCT tag FROM dup WHERE v > 0");
   }
 
-  private static PgDatabase db;
-  private static PipelineFixture pipeline;
-  private static Connection conn;
+  private static LiveStreamTables live;
 
   @BeforeContainer
   static void start() throws Exception {
-    db = PgDatabase.create("aggregate");
+    PgDatabase db = PgDatabase.create("aggregate");
     db.execute(
         "CREATE TABLE sales (id int PRIMARY KEY, region text, qty int, price numeric(10,2))",
         "CREATE TABLE dup (tag text, v bigint)",
         "INSERT INTO sales SELECT g, (ARRAY['eu','us',NULL])[1 + g % 3], CASE WHEN g % 7 = 0"
             + " THEN NULL ELSE g % 5 END, g * 1.25 FROM generate_series(1, 30) g",
         "INSERT INTO dup SELECT (ARRAY['a','b'])[1 + g % 2], g FROM generate_series(1, 10) g");
-    pipeline =
-        PipelineFixture.start(
-            PipelineFixture.writeConfig(
-                db,
-                "aggregate",
-                PipelineFixture.streamTablesYaml(STREAM_TABLES, "50ms", n -> "DIFFERENTIAL")));
-    conn = db.connect();
-    assertThat(
-            db.queryLong(
-                "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE strategy = 'AGGREGATE'"))
-        .isEqualTo(STREAM_TABLES.size());
+    live = LiveStreamTables.start(db, "aggregate", "", STREAM_TABLES, "50ms", n -> "DIFFERENTIAL");
+    assertThat(live.withStrategy("AGGREGATE")).isEqualTo(STREAM_TABLES.size());
   }
 
   @AfterContainer
   static void stop() throws Exception {
-    if (conn != null) {
-      conn.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (db != null) {
-      db.drop();
+    if (live != null) {
+      live.close();
     }
   }
 
   @Property(tries = 60)
   void aggregatesEqualTheirQueries(@ForAll("transactions") List<List<SqlOp>> transactions)
       throws Exception {
-    SqlOp.applyAll(db, transactions, tx -> false);
-    for (Map.Entry<String, String> e : STREAM_TABLES.entrySet()) {
-      assertThat(Oracle.awaitEqual(conn, e.getKey(), e.getValue(), 30_000))
-          .as("%s differs from its query after %s", e.getKey(), transactions)
-          .isZero();
-    }
+    live.applyAndCheck(transactions, tx -> false);
   }
 
   @Provide

@@ -2,11 +2,9 @@ package dev.trickle.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trickle.testing.Oracle;
+import dev.trickle.testing.LiveStreamTables;
 import dev.trickle.testing.PgDatabase;
-import dev.trickle.testing.PipelineFixture;
 import dev.trickle.testing.SqlOp;
-import java.sql.Connection;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,25 +46,14 @@ final class JoinIT {
         "SELECT count(*) AS n, avg(t.amt) AS mean FROM tx t, acc a WHERE a.id = t.src");
   }
 
-  private static PgDatabase db;
-  private static PipelineFixture pipeline;
-  private static Connection conn;
+  private static LiveStreamTables live;
 
   @BeforeContainer
   static void start() throws Exception {
-    db = PgDatabase.create("join");
+    PgDatabase db = PgDatabase.create("join");
     createSchema(db);
-    pipeline =
-        PipelineFixture.start(
-            PipelineFixture.writeConfig(
-                db,
-                "join",
-                PipelineFixture.streamTablesYaml(STREAM_TABLES, "50ms", n -> "DIFFERENTIAL")));
-    conn = db.connect();
-    assertThat(
-            db.queryLong(
-                "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE strategy IN ('JOIN', 'AGGREGATE')"))
-        .isEqualTo(STREAM_TABLES.size());
+    live = LiveStreamTables.start(db, "join", "", STREAM_TABLES, "50ms", n -> "DIFFERENTIAL");
+    assertThat(live.withStrategy("JOIN", "AGGREGATE")).isEqualTo(STREAM_TABLES.size());
   }
 
   /** Creates and fills the tables {@code acc}, {@code tx} and {@code nk}. */
@@ -85,26 +72,15 @@ final class JoinIT {
 
   @AfterContainer
   static void stop() throws Exception {
-    if (conn != null) {
-      conn.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (db != null) {
-      db.drop();
+    if (live != null) {
+      live.close();
     }
   }
 
   @Property(tries = 50)
   void joinsEqualTheirQueries(@ForAll("transactions") List<List<SqlOp>> transactions)
       throws Exception {
-    SqlOp.applyAll(db, transactions, tx -> false);
-    for (Map.Entry<String, String> e : STREAM_TABLES.entrySet()) {
-      assertThat(Oracle.awaitEqual(conn, e.getKey(), e.getValue(), 30_000))
-          .as("%s differs from its query after %s", e.getKey(), transactions)
-          .isZero();
-    }
+    live.applyAndCheck(transactions, tx -> false);
   }
 
   @Provide

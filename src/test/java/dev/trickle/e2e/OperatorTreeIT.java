@@ -2,11 +2,9 @@ package dev.trickle.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trickle.testing.Oracle;
+import dev.trickle.testing.LiveStreamTables;
 import dev.trickle.testing.PgDatabase;
-import dev.trickle.testing.PipelineFixture;
 import dev.trickle.testing.SqlOp;
-import java.sql.Connection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,54 +49,33 @@ final class OperatorTreeIT {
             + " RIGHT JOIN acc a ON a.id = s.src");
   }
 
-  private static PgDatabase db;
-  private static PipelineFixture pipeline;
-  private static Connection conn;
+  private static LiveStreamTables live;
 
   @BeforeContainer
   static void start() throws Exception {
-    db = PgDatabase.create("optree");
+    PgDatabase db = PgDatabase.create("optree");
     JoinIT.createSchema(db);
-    pipeline =
-        PipelineFixture.start(
-            PipelineFixture.writeConfig(
-                db,
-                "optree",
-                PipelineFixture.streamTablesYaml(STREAM_TABLES, "50ms", n -> "DIFFERENTIAL")));
-    conn = db.connect();
-    assertThat(
-            db.queryLong(
-                "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE strategy = 'OPTREE'"))
-        .isEqualTo(STREAM_TABLES.size());
+    live = LiveStreamTables.start(db, "optree", "", STREAM_TABLES, "50ms", n -> "DIFFERENTIAL");
+    assertThat(live.withStrategy("OPTREE")).isEqualTo(STREAM_TABLES.size());
   }
 
   @AfterContainer
   static void stop() throws Exception {
-    if (conn != null) {
-      conn.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (db != null) {
-      db.drop();
+    if (live != null) {
+      live.close();
     }
   }
 
   @Property(tries = 30)
   void operatorTreesEqualTheirQueries(@ForAll("transactions") List<List<SqlOp>> transactions)
       throws Exception {
-    SqlOp.applyAll(db, transactions, tx -> false);
-    for (Map.Entry<String, String> e : STREAM_TABLES.entrySet()) {
-      assertThat(Oracle.awaitEqual(conn, e.getKey(), e.getValue(), 30_000))
-          .as("%s differs from its query after %s", e.getKey(), transactions)
-          .isZero();
-    }
+    live.applyAndCheck(transactions, tx -> false);
     assertThat(
-            db.queryLong(
-                "SELECT count(*) FROM pgtrickle.pgt_refresh_history h JOIN"
-                    + " pgtrickle.pgt_stream_tables s USING (pgt_id) WHERE s.strategy = 'OPTREE'"
-                    + " AND h.mode = 'FULL' AND h.reason_code <> 'initial_fill'"))
+            live.db()
+                .queryLong(
+                    "SELECT count(*) FROM pgtrickle.pgt_refresh_history h JOIN"
+                        + " pgtrickle.pgt_stream_tables s USING (pgt_id) WHERE s.strategy = 'OPTREE'"
+                        + " AND h.mode = 'FULL' AND h.reason_code <> 'initial_fill'"))
         .as("no OPTREE refresh fell back to FULL")
         .isZero();
   }

@@ -1,12 +1,8 @@
 package dev.trickle.e2e;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.trickle.testing.Oracle;
+import dev.trickle.testing.LiveStreamTables;
 import dev.trickle.testing.PgDatabase;
-import dev.trickle.testing.PipelineFixture;
 import dev.trickle.testing.SqlOp;
-import java.sql.Connection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,13 +38,11 @@ final class RandomTransactionsIT {
 
   static final Map<String, String> MODES = Map.of("st_events_all", "AUTO", "st_full_agg", "FULL");
 
-  private static PgDatabase db;
-  private static PipelineFixture pipeline;
-  private static Connection conn;
+  private static LiveStreamTables live;
 
   @BeforeContainer
   static void start() throws Exception {
-    db = PgDatabase.create("random_tx");
+    PgDatabase db = PgDatabase.create("random_tx");
     db.execute(
         "CREATE TABLE acct (id int PRIMARY KEY, owner text, balance numeric(12,2), note text, big"
             + " text)",
@@ -61,23 +55,20 @@ final class RandomTransactionsIT {
     STREAM_TABLES.put(
         "st_full_agg",
         "SELECT owner, count(*) AS n, sum(balance) AS total FROM acct GROUP BY owner");
-    String yaml =
-        PipelineFixture.streamTablesYaml(
-            STREAM_TABLES, "100ms", n -> MODES.getOrDefault(n, "DIFFERENTIAL"));
-    pipeline = PipelineFixture.start(PipelineFixture.writeConfig(db, "random_tx", yaml));
-    conn = db.connect();
+    live =
+        LiveStreamTables.start(
+            db,
+            "random_tx",
+            "",
+            STREAM_TABLES,
+            "100ms",
+            n -> MODES.getOrDefault(n, "DIFFERENTIAL"));
   }
 
   @AfterContainer
   static void stop() throws Exception {
-    if (conn != null) {
-      conn.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (db != null) {
-      db.drop();
+    if (live != null) {
+      live.close();
     }
   }
 
@@ -85,12 +76,7 @@ final class RandomTransactionsIT {
   void everyStreamTableEqualsItsQuery(@ForAll("transactions") List<List<SqlOp>> transactions)
       throws Exception {
     // every fifth transaction of four statements is rolled back on purpose: never decoded
-    SqlOp.applyAll(db, transactions, tx -> tx.size() % 5 == 4);
-    for (Map.Entry<String, String> e : STREAM_TABLES.entrySet()) {
-      assertThat(Oracle.awaitEqual(conn, e.getKey(), e.getValue(), 30_000))
-          .as("%s differs from its query after %s", e.getKey(), transactions)
-          .isZero();
-    }
+    live.applyAndCheck(transactions, tx -> tx.size() % 5 == 4);
   }
 
   @Provide

@@ -2,11 +2,9 @@ package dev.trickle.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trickle.testing.Oracle;
+import dev.trickle.testing.LiveStreamTables;
 import dev.trickle.testing.PgDatabase;
-import dev.trickle.testing.PipelineFixture;
 import dev.trickle.testing.SqlOp;
-import java.sql.Connection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,54 +36,39 @@ final class TemplateCacheIT {
     STREAM_TABLES.put("c_nokey", "SELECT tag, v FROM nk WHERE v > 0");
   }
 
-  private static PgDatabase db;
-  private static PipelineFixture pipeline;
-  private static Connection conn;
+  private static LiveStreamTables live;
 
   @BeforeContainer
   static void start() throws Exception {
-    db = PgDatabase.create("templates");
+    PgDatabase db = PgDatabase.create("templates");
     JoinIT.createSchema(db);
-    pipeline =
-        PipelineFixture.start(
-            PipelineFixture.writeConfig(
-                db,
-                "templates",
-                "settings:\n  dvm:\n    l1_cache_max_entries: 2\n"
-                    + "    template_cache_max_entries: 3\n"
-                    + PipelineFixture.streamTablesYaml(
-                        STREAM_TABLES, "20ms", n -> "DIFFERENTIAL")));
-    conn = db.connect();
+    live =
+        LiveStreamTables.start(
+            db,
+            "templates",
+            "settings:\n  dvm:\n    l1_cache_max_entries: 2\n    template_cache_max_entries: 3\n",
+            STREAM_TABLES,
+            "20ms",
+            n -> "DIFFERENTIAL");
   }
 
   @AfterContainer
   static void stop() throws Exception {
-    if (conn != null) {
-      conn.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
-    }
-    if (db != null) {
-      db.drop();
+    if (live != null) {
+      live.close();
     }
   }
 
   @Property(tries = 15)
   void cachesStayWithinTheirCaps(@ForAll("transactions") List<List<SqlOp>> transactions)
       throws Exception {
-    SqlOp.applyAll(db, transactions, tx -> false);
-    for (Map.Entry<String, String> e : STREAM_TABLES.entrySet()) {
-      assertThat(Oracle.awaitEqual(conn, e.getKey(), e.getValue(), 30_000))
-          .as("%s differs from its query after %s", e.getKey(), transactions)
-          .isZero();
-    }
-    String metrics = pipeline.metrics().scrape();
+    live.applyAndCheck(transactions, tx -> false);
+    String metrics = live.pipeline().metrics().scrape();
     assertThat(metric(metrics, "cache_size\\{cache=\"pg_trickle_templates\"\\}"))
         .isLessThanOrEqualTo(2);
     assertThat(metric(metrics, "cache_evictions_total\\{cache=\"pg_trickle_templates\"\\}"))
         .isPositive();
-    assertThat(db.queryLong("SELECT count(*) FROM pgtrickle.pgt_delta_templates"))
+    assertThat(live.db().queryLong("SELECT count(*) FROM pgtrickle.pgt_delta_templates"))
         .isLessThanOrEqualTo(3);
     assertThat(metric(metrics, "pg_trickle_template_catalog_lookups_total\\{result=\"miss\"\\}"))
         .as("templates evicted from the catalog were generated again")
