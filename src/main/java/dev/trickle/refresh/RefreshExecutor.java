@@ -118,7 +118,11 @@ public final class RefreshExecutor implements AutoCloseable {
   private RefreshOutcome run(
       R2dbcSession s, StreamTable st, String forcedFullReason, Instant started) throws Exception {
     s.begin();
-    s.execute("SET LOCAL work_mem = '" + workMemMb + "MB'");
+    // The commit need not wait for its WAL flush: what a refresh commits is derived from the
+    // source and re-derived after a crash. The slot position is recorded by a synchronous commit
+    // after the refreshes it depends on, which flushes their WAL too, so the slot is never
+    // confirmed past a refresh a crash could lose.
+    s.execute("SET LOCAL work_mem = '" + workMemMb + "MB'; SET LOCAL synchronous_commit = off");
     PgSnapshot snapshot = PgSnapshot.parse(s.queryString("SELECT pg_current_snapshot()::text"));
     List<WalTransaction> delta = List.of();
     ModePolicy.Decision decision;
@@ -169,8 +173,7 @@ public final class RefreshExecutor implements AutoCloseable {
         // expressions of unknown size), which would make the server JIT-compile it for up to a
         // second; and its keys are few, so probing indexes beats scanning (on cached or solid
         // state storage, which the default random_page_cost of 4 does not assume)
-        s.execute("SET LOCAL jit = off");
-        s.execute("SET LOCAL random_page_cost = 1.1");
+        s.execute("SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1");
       }
       for (RefreshSql.Delta d : sql.deltas()) {
         DeltaEncoder.Encoded encoded =
@@ -185,13 +188,10 @@ public final class RefreshExecutor implements AutoCloseable {
       affected = s.execute(sql.applyDelta());
     }
     s.execute(
-        "UPDATE pgtrickle.pgt_stream_tables SET frontier = $1, status = 'ACTIVE', last_refresh_at"
-            + " = now(), last_error = NULL, consecutive_errors = 0, updated_at = now() WHERE"
-            + " pgt_id = $2",
-        snapshot.toString(),
-        st.id());
-    s.execute(
-        "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, stream_table, started_at, mode,"
+        "WITH frontier AS (UPDATE pgtrickle.pgt_stream_tables SET frontier = $9, status ="
+            + " 'ACTIVE', last_refresh_at = now(), last_error = NULL, consecutive_errors = 0,"
+            + " updated_at = now() WHERE pgt_id = $1) INSERT INTO pgtrickle.pgt_refresh_history"
+            + " (pgt_id, stream_table, started_at, mode,"
             + " status, delta_rows, source_txns, rows_affected, reason_code, frontier,"
             + " rows_deleted, rows_inserted) VALUES ($1, $2, $3, $4, 'SUCCESS', $5, $6, $7, $8,"
             + " $9, $10, $11)",
