@@ -15,6 +15,11 @@ import reactor.core.publisher.Mono;
 final class R2dbcSession implements AutoCloseable {
   private final PostgresqlConnection conn;
 
+  /** Statements run once per session (temp tables), committed / in the open transaction. */
+  private final java.util.Set<String> doneOnce = new java.util.HashSet<>();
+
+  private final java.util.Set<String> doneOnceInTransaction = new java.util.HashSet<>();
+
   R2dbcSession(PostgresqlConnection conn) {
     this.conn = conn;
   }
@@ -25,10 +30,23 @@ final class R2dbcSession implements AutoCloseable {
 
   void commit() {
     conn.commitTransaction().block();
+    doneOnce.addAll(doneOnceInTransaction);
+    doneOnceInTransaction.clear();
   }
 
   void rollback() {
+    doneOnceInTransaction.clear();
     conn.rollbackTransaction().onErrorResume(e -> Mono.empty()).block();
+  }
+
+  /**
+   * Runs a statement unless this session already committed it (creating a session temp table):
+   * saves a round trip per refresh. A statement of a transaction that rolls back runs again.
+   */
+  void executeOnce(String sql) {
+    if (!doneOnce.contains(sql) && doneOnceInTransaction.add(sql)) {
+      execute(sql);
+    }
   }
 
   /** A typed SQL NULL to bind. */

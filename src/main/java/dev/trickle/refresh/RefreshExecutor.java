@@ -179,7 +179,7 @@ public final class RefreshExecutor implements AutoCloseable {
         DeltaEncoder.Encoded encoded =
             DeltaEncoder.encode(sql.strategy(), d.source(), d.columns(), delta);
         deltaRows += encoded.rows();
-        s.execute(d.createTable());
+        s.executeOnce(d.createTable());
         s.copyIn(d.copyIn(), encoded.copyText());
         if (encoded.rows() >= ANALYZE_DELTA_ROWS) {
           s.execute(d.analyze());
