@@ -1,5 +1,6 @@
 package dev.trickle.refresh;
 
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -9,10 +10,11 @@ import java.util.TreeMap;
  * class of the delta (powers of two). AUTO asks it whether a FULL refresh is predicted cheaper than
  * applying a delta. It answers only from a DIFFERENTIAL refresh of a delta at least as large, whose
  * fixed costs are spread over as many rows, so a cheap small delta never makes a larger one look
- * expensive. A FULL duration known only from the initial fill (cold caches, a new table) or from
- * long ago is measured again when a delta is predicted to cost at least half of it. FULL is
- * preferred only when a delta is predicted to cost more than 1.2 times a FULL refresh: within that
- * margin applying the delta is as good, and writes less.
+ * expensive; its estimate is the fastest of the last five such refreshes, and it takes two of them
+ * before FULL is preferred. A FULL duration known only from the initial fill (cold caches, a new
+ * table) or from long ago is measured again when a delta is predicted to cost at least half of it.
+ * FULL is preferred only when a delta is predicted to cost more than 1.2 times a FULL refresh:
+ * within that margin applying the delta is as good, and writes less.
  */
 public final class RefreshCosts {
   /** What AUTO should do with a delta, as far as costs go. */
@@ -36,7 +38,11 @@ public final class RefreshCosts {
   private double fullMillis = Double.NaN;
   private boolean fullFromInitialFill;
   private int differentialsSinceFull;
-  private final TreeMap<Integer, Double> millisPerRowBySize = new TreeMap<>();
+
+  /** DIFFERENTIAL samples kept per size class. */
+  static final int SAMPLES = 5;
+
+  private final TreeMap<Integer, ArrayDeque<Double>> millisPerRowBySize = new TreeMap<>();
 
   /**
    * Records a FULL refresh.
@@ -64,7 +70,12 @@ public final class RefreshCosts {
     if (rows <= 0) {
       return;
     }
-    millisPerRowBySize.merge(sizeClass(rows), millis / rows, RefreshCosts::blend);
+    ArrayDeque<Double> samples =
+        millisPerRowBySize.computeIfAbsent(sizeClass(rows), c -> new ArrayDeque<>());
+    if (samples.size() == SAMPLES) {
+      samples.removeFirst();
+    }
+    samples.addLast(millis / rows);
     differentialsSinceFull++;
   }
 
@@ -76,13 +87,19 @@ public final class RefreshCosts {
    *     this size or larger to compare
    */
   public synchronized Advice advise(long rows) {
-    Map.Entry<Integer, Double> perRow = millisPerRowBySize.ceilingEntry(sizeClass(rows));
+    Map.Entry<Integer, ArrayDeque<Double>> perRow =
+        millisPerRowBySize.ceilingEntry(sizeClass(rows));
     if (Double.isNaN(fullMillis) || perRow == null) {
       return Advice.DIFFERENTIAL;
     }
-    double predicted = perRow.getValue() * rows;
+    // the fastest recent sample: timing noise (GC, scheduling, cold caches) only ever adds
+    double predicted =
+        perRow.getValue().stream().mapToDouble(Double::doubleValue).min().orElseThrow() * rows;
     if (fullFromInitialFill || differentialsSinceFull >= STALE_AFTER) {
       return predicted >= fullMillis / 2 ? Advice.PROBE_FULL : Advice.DIFFERENTIAL;
+    }
+    if (perRow.getValue().size() < 2) {
+      return Advice.DIFFERENTIAL; // one sample may be an outlier: measure again before switching
     }
     return predicted > FULL_MARGIN * fullMillis ? Advice.FULL_CHEAPER : Advice.DIFFERENTIAL;
   }
