@@ -118,11 +118,9 @@ public final class RefreshExecutor implements AutoCloseable {
   private RefreshOutcome run(
       R2dbcSession s, StreamTable st, String forcedFullReason, Instant started) throws Exception {
     s.begin();
-    // The commit need not wait for its WAL flush: what a refresh commits is derived from the
-    // source and re-derived after a crash. The slot position is recorded by a synchronous commit
-    // after the refreshes it depends on, which flushes their WAL too, so the slot is never
-    // confirmed past a refresh a crash could lose.
-    s.execute("SET LOCAL work_mem = '" + workMemMb + "MB'; SET LOCAL synchronous_commit = off");
+    // The commit waits for its WAL flush (synchronous_commit stays on): after a server crash the
+    // service's in-memory frontiers must not be ahead of the committed ones.
+    s.execute("SET LOCAL work_mem = '" + workMemMb + "MB'");
     PgSnapshot snapshot = PgSnapshot.parse(s.queryString("SELECT pg_current_snapshot()::text"));
     List<WalTransaction> delta = List.of();
     ModePolicy.Decision decision;

@@ -102,6 +102,30 @@ final class CrashRecoveryIT {
     }
   }
 
+  @Test
+  void postgresCrashesRightAfterRefreshes_loseNothingAndApplyNothingTwice() throws Exception {
+    Assumptions.assumeTrue(PgServer.get().canRestart(), "needs a server the tests started");
+    SplittableRandom rnd = new SplittableRandom(13);
+    try (PipelineFixture pipeline = PipelineFixture.start(config)) {
+      for (int round = 0; round < 5; round++) {
+        try (Connection c = db.connect();
+            Statement st = c.createStatement()) {
+          st.execute(
+              "INSERT INTO ticks SELECT 'r" + round + "', g % 6 FROM generate_series(1, 40) g");
+          st.execute("UPDATE items SET v = v + 1 WHERE id % 7 = " + round);
+        }
+        // crash while the refreshes of these writes are committing or have just committed
+        Thread.sleep(50 + rnd.nextInt(250));
+        PgServer.get().crashRestart();
+      }
+      try (Connection c = db.connect()) {
+        assertThat(Oracle.awaitEqual(c, "st_items", KEYED, 60_000)).isZero();
+        assertThat(Oracle.awaitEqual(c, "st_ticks", DUPS, 60_000)).isZero();
+      }
+      assertThat(pipeline.pipeline().isReady()).isTrue();
+    }
+  }
+
   private static void write(AtomicBoolean writing, AtomicLong written) {
     SplittableRandom rnd = new SplittableRandom(11);
     try (Connection c = db.connect();
