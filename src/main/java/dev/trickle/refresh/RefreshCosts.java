@@ -10,11 +10,12 @@ import java.util.TreeMap;
  * class of the delta (powers of two). AUTO asks it whether a FULL refresh is predicted cheaper than
  * applying a delta. It answers only from a DIFFERENTIAL refresh of a delta at least as large, whose
  * fixed costs are spread over as many rows, so a cheap small delta never makes a larger one look
- * expensive; its estimate is the fastest of the last five such refreshes, and it takes two of them
- * before FULL is preferred. A FULL duration known only from the initial fill (cold caches, a new
- * table) or from long ago is measured again when a delta is predicted to cost at least half of it.
- * FULL is preferred only when a delta is predicted to cost more than 1.2 times a FULL refresh:
- * within that margin applying the delta is as good, and writes less.
+ * expensive; its estimate is the fastest of the last five such refreshes (timing noise only adds),
+ * and after 50 FULL refreshes in a row a delta is applied once to measure it again, so that an
+ * outlier cannot keep AUTO on FULL for good. A FULL duration known only from the initial fill (cold
+ * caches, a new table) or from long ago is measured again when a delta is predicted to cost at
+ * least half of it. FULL is preferred only when a delta is predicted to cost more than 1.2 times a
+ * FULL refresh: within that margin applying the delta is as good, and writes less.
  */
 public final class RefreshCosts {
   /** What AUTO should do with a delta, as far as costs go. */
@@ -38,6 +39,7 @@ public final class RefreshCosts {
   private double fullMillis = Double.NaN;
   private boolean fullFromInitialFill;
   private int differentialsSinceFull;
+  private int fullsSinceDifferential;
 
   /** DIFFERENTIAL samples kept per size class. */
   static final int SAMPLES = 5;
@@ -58,6 +60,7 @@ public final class RefreshCosts {
     }
     fullFromInitialFill = initialFill;
     differentialsSinceFull = 0;
+    fullsSinceDifferential++;
   }
 
   /**
@@ -77,6 +80,7 @@ public final class RefreshCosts {
     }
     samples.addLast(millis / rows);
     differentialsSinceFull++;
+    fullsSinceDifferential = 0;
   }
 
   /**
@@ -98,8 +102,8 @@ public final class RefreshCosts {
     if (fullFromInitialFill || differentialsSinceFull >= STALE_AFTER) {
       return predicted >= fullMillis / 2 ? Advice.PROBE_FULL : Advice.DIFFERENTIAL;
     }
-    if (perRow.getValue().size() < 2) {
-      return Advice.DIFFERENTIAL; // one sample may be an outlier: measure again before switching
+    if (fullsSinceDifferential >= STALE_AFTER) {
+      return Advice.DIFFERENTIAL; // measure a delta again: its estimate may be an old outlier
     }
     return predicted > FULL_MARGIN * fullMillis ? Advice.FULL_CHEAPER : Advice.DIFFERENTIAL;
   }

@@ -19,8 +19,6 @@ final class RefreshCostsTest {
     RefreshCosts c = new RefreshCosts();
     c.recordFull(15, false);
     c.recordDifferential(10_000, 55); // 0.0055 ms per row
-    assertThat(c.advise(10_000)).isEqualTo(Advice.DIFFERENTIAL); // one sample: measure again
-    c.recordDifferential(10_000, 60);
     assertThat(c.advise(10_000)).isEqualTo(Advice.FULL_CHEAPER);
     assertThat(c.advise(5_000)).isEqualTo(Advice.FULL_CHEAPER); // 27.5 ms predicted
     assertThat(c.advise(3_000)).isEqualTo(Advice.DIFFERENTIAL); // 16.5 ms: within 1.2 x 15
@@ -42,7 +40,6 @@ final class RefreshCostsTest {
     c.recordDifferential(1_000, 13);
     assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_FULL); // 13 >= 20 / 2
     c.recordFull(9, false); // replaces the initial fill's duration
-    c.recordDifferential(1_000, 14);
     assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
     assertThat(c.advise(100)).isEqualTo(Advice.DIFFERENTIAL);
   }
@@ -71,7 +68,6 @@ final class RefreshCostsTest {
     c.recordFull(100, false);
     c.recordFull(20, false); // blended to 60
     c.recordDifferential(1_000, 50);
-    c.recordDifferential(1_000, 55);
     assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
     c.recordFull(20, false); // 40, and 50 > 1.2 * 40
     assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
@@ -88,5 +84,19 @@ final class RefreshCostsTest {
       c.recordDifferential(100, 20);
     }
     assertThat(c.advise(100)).isEqualTo(Advice.FULL_CHEAPER); // the 6 ms sample has aged out
+  }
+
+  @Test
+  void manyFullRefreshesInARow_measureADeltaAgain() {
+    RefreshCosts c = new RefreshCosts();
+    c.recordFull(10, false);
+    c.recordDifferential(1_000, 40); // an outlier: FULL looks 4 times cheaper
+    for (int i = 0; i < RefreshCosts.STALE_AFTER; i++) {
+      assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
+      c.recordFull(10, false);
+    }
+    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
+    c.recordDifferential(1_000, 5);
+    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL); // 5 ms beats 10
   }
 }
