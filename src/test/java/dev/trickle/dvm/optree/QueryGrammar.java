@@ -34,7 +34,17 @@ final class QueryGrammar {
           new From("p CROSS JOIN (SELECT DISTINCT k FROM r) d", List.of("p.v", "d.k")),
           new From("(SELECT k, v FROM r UNION ALL SELECT k, v FROM p) u", List.of("u.k", "u.v")),
           new From("r r1 JOIN r r2 ON r1.k = r2.v", List.of("r1.k", "r1.v", "r2.v")),
-          new From("p FULL JOIN r ON p.k = r.k", List.of("p.v", "r.k", "r.v", "p.k")));
+          new From("p FULL JOIN r ON p.k = r.k", List.of("p.v", "r.k", "r.v", "p.k")),
+          new From("p JOIN q ON p.k < q.k", List.of("p.k", "q.k", "p.v")),
+          new From(
+              "p LEFT JOIN q ON p.k = q.k RIGHT JOIN r ON r.k = q.k",
+              List.of("p.v", "q.w", "r.k", "r.v")),
+          new From(
+              "(SELECT k, count(*) FROM p GROUP BY k) AS t(a, b) JOIN r ON r.k = t.a",
+              List.of("t.a", "t.b", "r.v")),
+          new From(
+              "r LEFT JOIN (SELECT DISTINCT k, w FROM q) d ON d.k = r.k AND d.w > r.v",
+              List.of("r.k", "r.v", "d.w")));
 
   private static final List<String> AGGREGATES =
       List.of(
@@ -81,12 +91,25 @@ final class QueryGrammar {
   }
 
   private String query() {
-    return switch (pick(4)) {
+    return switch (pick(6)) {
       case 0 -> projection();
       case 1 -> grouped();
       case 2 -> global();
+      case 3 -> "SELECT DISTINCT count(*) AS n FROM " + groupedFrom();
+      case 4 ->
+          setOperation() + " " + pick(List.of("UNION", "EXCEPT", "INTERSECT ALL")) + " " + side();
       default -> setOperation();
     };
+  }
+
+  private String groupedFrom() {
+    From f = pick(FROMS);
+    return f.sql() + where(f) + " GROUP BY " + pick(f.ints());
+  }
+
+  private String side() {
+    From f = pick(FROMS);
+    return "SELECT " + expr(f) + " AS x FROM " + f.sql() + where(f);
   }
 
   private String where(From f) {
