@@ -8,8 +8,8 @@ import java.util.Locale;
  * Joins two inputs. The output is the left input's columns followed by the right's.
  *
  * <p>Inner and cross joins are bilinear: Δ(L⋈R) = ΔL⋈R + L⋈ΔR − ΔL⋈ΔR over the new states. Outer
- * joins recompute the join only for the equi-join key values their input deltas touch (an outer
- * join without an equality between the two sides is not differentiable).
+ * joins recompute the join only for the equi-join key values their input deltas touch; an outer
+ * join without an equality between its two sides is recomputed whole whenever an input changed.
  *
  * @param kind the join type
  * @param condition the ON condition over {@code l.c..} and {@code r.c..}, or null (cross join)
@@ -113,6 +113,8 @@ public record JoinOp(
 
   @Override
   public String label() {
-    return kind.name().toLowerCase(Locale.ROOT) + " join";
+    return kind.name().toLowerCase(Locale.ROOT)
+        + " join"
+        + (kind.outer() && leftKeys.isEmpty() ? " (no equality: recomputed whole)" : "");
   }
 }

@@ -502,12 +502,8 @@ public final class OpTreeBuilder {
         }
       }
     }
-    if (kind.outer() && leftKeys.isEmpty()) {
-      throw new NotDifferentiable(
-          "uses a "
-              + kind.name()
-              + " JOIN without an equality between its two sides (recomputing it needs join keys)");
-    }
+    // an outer join without an equality between its sides has no keys to restrict a recompute
+    // to: JoinOp then recomputes the whole join whenever an input changed
     if (kind == JoinOp.Kind.INNER && conditions.isEmpty()) {
       kind = JoinOp.Kind.CROSS;
     }

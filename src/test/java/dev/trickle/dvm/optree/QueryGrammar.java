@@ -44,7 +44,8 @@ final class QueryGrammar {
               List.of("t.a", "t.b", "r.v")),
           new From(
               "r LEFT JOIN (SELECT DISTINCT k, w FROM q) d ON d.k = r.k AND d.w > r.v",
-              List.of("r.k", "r.v", "d.w")));
+              List.of("r.k", "r.v", "d.w")),
+          new From("q LEFT JOIN r ON q.w > r.v", List.of("q.k", "q.w", "r.v")));
 
   private static final List<String> AGGREGATES =
       List.of(
