@@ -184,6 +184,9 @@ public final class StreamTablePlanner {
                   + " the server";
         } else if (built.tree() != null) {
           tree = true;
+          for (String w : built.tree().costWarnings()) {
+            warnings.add("stream table " + name + ": the query " + w);
+          }
         } else {
           blocker = "is not differentiable: the query " + built.reason();
         }

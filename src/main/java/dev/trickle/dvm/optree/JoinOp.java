@@ -39,7 +39,8 @@ public record JoinOp(
     /** FULL [OUTER] JOIN. */
     FULL;
 
-    boolean outer() {
+    /** Whether rows of one side survive without a partner (LEFT, RIGHT, FULL). */
+    public boolean outer() {
       return this == LEFT || this == RIGHT || this == FULL;
     }
   }

@@ -38,6 +38,30 @@ public record OpTree(DeltaOperator op, List<OpTree> children, List<String> names
     return op.isMonotone() && children.stream().allMatch(OpTree::monotone);
   }
 
+  /**
+   * What a user should know about the cost of maintaining this tree: operators that recompute all
+   * of their input whenever it changes.
+   *
+   * @return one sentence per such operator, phrased to follow "the query"
+   */
+  public List<String> costWarnings() {
+    List<String> out = new ArrayList<>();
+    if (op instanceof JoinOp j && j.kind().outer() && j.leftKeys().isEmpty()) {
+      out.add(
+          "has a "
+              + j.kind()
+              + " JOIN without an equality between its two sides: each refresh recomputes that"
+              + " whole join");
+    }
+    if (op instanceof AggregateOp a && a.groupKeys().isEmpty()) {
+      out.add(
+          "has a global aggregate the engine cannot update algebraically: each refresh"
+              + " recomputes it over its whole input");
+    }
+    children.forEach(c -> out.addAll(c.costWarnings()));
+    return out;
+  }
+
   /** The tree in one line, e.g. {@code aggregate(left join(scan public.a, scan public.b))}. */
   public String describe() {
     return children.isEmpty()

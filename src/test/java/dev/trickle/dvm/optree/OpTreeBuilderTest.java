@@ -157,5 +157,9 @@ final class OpTreeBuilderTest {
     assertThat(o.tree().describe())
         .isEqualTo(
             "project(left join (no equality: recomputed whole)(scan public.a, scan public.b))");
+    assertThat(o.tree().costWarnings())
+        .containsExactly(
+            "has a LEFT JOIN without an equality between its two sides: each refresh recomputes"
+                + " that whole join");
   }
 }
