@@ -282,14 +282,19 @@ public final class AggregateSqlBuilder {
             + (insertRescans.isEmpty() ? "" : ", " + String.join(" OR ", insertRescans))
             + ")";
     if (shape.hasExtremum()) {
-      merge += "; " + rescan(target, outs, outCols, from, shape.where(), groupBy, rowId);
+      merge +=
+          "; "
+              + rescan(target, outs, outCols, from, shape.where(), shape.groupBy(), groupBy, rowId);
     }
     return new RefreshSql(Strategy.AGGREGATE, create, full, merge, deltas);
   }
 
   /**
    * Recomputes MIN/MAX of the groups whose extremum was retracted (flagged by the MERGE) from the
-   * source in the refresh snapshot.
+   * source in the refresh snapshot. When every GROUP BY expression is an output column, the source
+   * rows of the flagged groups are found by their key values, which an index on the group columns
+   * serves (groups with a NULL key are found by row id, and only when one is flagged); otherwise by
+   * row id, which reads the source.
    */
   private static String rescan(
       String target,
@@ -297,6 +302,7 @@ public final class AggregateSqlBuilder {
       List<String> outCols,
       String from,
       String where,
+      List<String> groupExprs,
       String groupBy,
       String rowId) {
     List<String> sel = new ArrayList<>();
@@ -309,19 +315,59 @@ public final class AggregateSqlBuilder {
       }
     }
     String flagged = rowId + " IN (SELECT __pgt_row_id FROM " + target + " WHERE __pgt_rescan)";
+    String select =
+        "SELECT "
+            + rowId
+            + " AS __pgt_rid, "
+            + String.join(", ", sel)
+            + from
+            + " WHERE "
+            + (where == null ? "" : "(" + where + ") AND ");
+    List<String> keyCols = new ArrayList<>();
+    for (int g = 0; g < groupExprs.size(); g++) {
+      for (int j = 0; j < outs.size(); j++) {
+        if (outs.get(j).kind() == Kind.GROUP && outs.get(j).index() == g) {
+          keyCols.add(outCols.get(j));
+          break;
+        }
+      }
+    }
+    String groups;
+    if (groupExprs.isEmpty() || keyCols.size() != groupExprs.size()) {
+      groups = select + flagged + groupBy;
+    } else {
+      List<String> nullExprs = new ArrayList<>();
+      groupExprs.forEach(e -> nullExprs.add("(" + e + ") IS NULL"));
+      List<String> nullCols = new ArrayList<>();
+      keyCols.forEach(c -> nullCols.add(c + " IS NULL"));
+      groups =
+          select
+              + "("
+              + String.join(", ", groupExprs)
+              + ") IN (SELECT "
+              + String.join(", ", keyCols)
+              + " FROM "
+              + target
+              + " WHERE __pgt_rescan)"
+              + groupBy
+              + " UNION ALL "
+              + select
+              + "EXISTS (SELECT 1 FROM "
+              + target
+              + " WHERE __pgt_rescan AND ("
+              + String.join(" OR ", nullCols)
+              + ")) AND ("
+              + String.join(" OR ", nullExprs)
+              + ") AND "
+              + flagged
+              + groupBy;
+    }
     return "UPDATE "
         + target
         + " t SET "
         + String.join(", ", set)
-        + ", __pgt_rescan = false FROM (SELECT "
-        + rowId
-        + " AS __pgt_rid, "
-        + String.join(", ", sel)
-        + from
-        + " WHERE "
-        + (where == null ? "" : "(" + where + ") AND ")
-        + flagged
-        + groupBy
+        + ", __pgt_rescan = false FROM ("
+        + groups
         + ") r WHERE t.__pgt_row_id = r.__pgt_rid AND t.__pgt_rescan";
   }
 
