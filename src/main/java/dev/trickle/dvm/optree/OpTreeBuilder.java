@@ -4,11 +4,8 @@ import dev.trickle.dvm.Column;
 import dev.trickle.dvm.ProbeResult;
 import dev.trickle.dvm.SourceTable;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.function.IntFunction;
 import net.sf.jsqlparser.JSQLParserException;
 import net.sf.jsqlparser.expression.AnalyticExpression;
 import net.sf.jsqlparser.expression.Expression;
@@ -52,24 +49,6 @@ public final class OpTreeBuilder {
           "set operation (UNION/INTERSECT/EXCEPT)",
           "subquery in FROM",
           "join");
-
-  /** Names that parse as columns but are SQL value functions or literals. */
-  private static final Set<String> KEYWORDS =
-      Set.of(
-          "true",
-          "false",
-          "null",
-          "current_date",
-          "current_time",
-          "current_timestamp",
-          "localtime",
-          "localtimestamp",
-          "current_user",
-          "current_role",
-          "session_user",
-          "user",
-          "current_schema",
-          "current_catalog");
 
   private final ProbeResult probe;
   private final int maxDepth;
@@ -208,26 +187,8 @@ public final class OpTreeBuilder {
     return max;
   }
 
-  /** Thrown while building: the query uses something the engine cannot differentiate. */
-  private static final class NotDifferentiable extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    NotDifferentiable(String reason) {
-      super(reason, null, false, false);
-    }
-  }
-
   /** A FROM clause built so far: its tree and the names it makes visible. */
-  private record Block(OpTree tree, List<Entry> scope) {}
-
-  /**
-   * One name visible in a FROM clause.
-   *
-   * @param alias the table's or subquery's name, null for an unnamed subquery
-   * @param names its column names
-   * @param offset position of its first column in the FROM clause's output
-   */
-  private record Entry(String alias, List<String> names, int offset) {}
+  private record Block(OpTree tree, Scope scope) {}
 
   private void checkDepth(int depth) {
     if (depth > maxDepth) {
@@ -296,7 +257,7 @@ public final class OpTreeBuilder {
     Block from = from(select.getFromItem(), select.getJoins(), depth + 1);
     OpTree tree = from.tree();
     if (select.getWhere() != null) {
-      String where = rewrite(select.getWhere(), from.scope(), Side.SINGLE, 0);
+      String where = single(select.getWhere(), from.scope(), 0);
       tree = new OpTree(new FilterOp(where), List.of(tree), tree.names());
     }
     List<Expression> items = new ArrayList<>();
@@ -316,7 +277,7 @@ public final class OpTreeBuilder {
     }
     List<String> outputs = new ArrayList<>();
     for (Expression e : items) {
-      outputs.add(rewrite(e, from.scope(), Side.SINGLE, 0));
+      outputs.add(single(e, from.scope(), 0));
     }
     boolean grouped =
         select.getGroupBy() != null || select.getHaving() != null || callsAggregate(items);
@@ -332,14 +293,12 @@ public final class OpTreeBuilder {
             }
             keys.add(outputs.get(p - 1));
           } else {
-            keys.add(rewrite(e, from.scope(), Side.SINGLE, 0));
+            keys.add(single(e, from.scope(), 0));
           }
         }
       }
       String having =
-          select.getHaving() == null
-              ? null
-              : rewrite(select.getHaving(), from.scope(), Side.SINGLE, 0);
+          select.getHaving() == null ? null : single(select.getHaving(), from.scope(), 0);
       tree = new OpTree(new AggregateOp(keys, outputs, having), List.of(tree), names);
     } else {
       tree = new OpTree(new ProjectOp(outputs), List.of(tree), names);
@@ -403,7 +362,7 @@ public final class OpTreeBuilder {
       String alias = t.getAlias() != null ? unquote(t.getAlias().getName()) : unquote(t.getName());
       return new Block(
           new OpTree(new ScanOp(source.table(), cols, index), List.of(), cols),
-          List.of(new Entry(alias, cols, 0)));
+          Scope.of(alias, cols));
     }
     if (item instanceof ParenthesedSelect sub) {
       OpTree tree = query(sub.getSelect(), depth + 1);
@@ -421,7 +380,7 @@ public final class OpTreeBuilder {
         }
       }
       OpTree named = new OpTree(tree.op(), tree.children(), names);
-      return new Block(named, List.of(new Entry(alias, names, 0)));
+      return new Block(named, Scope.of(alias, names));
     }
     if (item instanceof ParenthesedFromItem nested) {
       if (nested.getAlias() != null) {
@@ -456,10 +415,7 @@ public final class OpTreeBuilder {
     }
     int lw = left.tree().width();
     int rw = right.tree().width();
-    List<Entry> scope = new ArrayList<>(left.scope());
-    for (Entry e : right.scope()) {
-      scope.add(new Entry(e.alias(), e.names(), e.offset() + lw));
-    }
+    Scope scope = left.scope().concat(right.scope(), lw);
     JoinOp.Kind kind =
         j.isFull()
             ? JoinOp.Kind.FULL
@@ -476,24 +432,22 @@ public final class OpTreeBuilder {
       j.getUsingColumns().forEach(c -> using.add(unquote(c.getColumnName())));
     }
     if (j.isNatural()) {
-      for (Entry l : left.scope()) {
-        for (String n : l.names()) {
-          if (right.scope().stream().anyMatch(r -> r.names().contains(n)) && !using.contains(n)) {
-            using.add(n);
-          }
+      for (String n : left.scope().names()) {
+        if (right.scope().names().contains(n) && !using.contains(n)) {
+          using.add(n);
         }
       }
     }
     for (String n : using) {
-      int lp = resolveUnqualified(left.scope(), n);
-      int rp = resolveUnqualified(right.scope(), n);
+      int lp = left.scope().resolve(null, n);
+      int rp = right.scope().resolve(null, n);
       conditions.add("l.c" + lp + " = r.c" + rp);
       leftKeys.add("x.c" + lp);
       rightKeys.add("x.c" + rp);
     }
     if (j.getOnExpressions() != null) {
       for (Expression on : j.getOnExpressions()) {
-        conditions.add(rewrite(on, scope, Side.JOIN, lw));
+        conditions.add(scope.rewrite(on, pos -> pos < lw ? "l.c" + pos : "r.c" + (pos - lw)));
         for (Expression conjunct : conjuncts(on)) {
           if (conjunct instanceof EqualsTo eq) {
             equiKey(
@@ -525,37 +479,22 @@ public final class OpTreeBuilder {
   private void equiKey(
       Expression a,
       Expression b,
-      List<Entry> scope,
+      Scope scope,
       int lw,
       List<String> leftKeys,
       List<String> rightKeys) {
-    int[] ra = span(a, scope);
-    int[] rb = span(b, scope);
+    int[] ra = scope.span(a);
+    int[] rb = scope.span(b);
     if (ra == null || rb == null) {
       return;
     }
     if (ra[1] < lw && rb[0] >= lw) {
-      leftKeys.add(rewrite(a, scope, Side.SINGLE, 0));
-      rightKeys.add(rewrite(b, scope, Side.SINGLE, lw));
+      leftKeys.add(single(a, scope, 0));
+      rightKeys.add(single(b, scope, lw));
     } else if (rb[1] < lw && ra[0] >= lw) {
-      leftKeys.add(rewrite(b, scope, Side.SINGLE, 0));
-      rightKeys.add(rewrite(a, scope, Side.SINGLE, lw));
+      leftKeys.add(single(b, scope, 0));
+      rightKeys.add(single(a, scope, lw));
     }
-  }
-
-  /** The lowest and highest input position an expression reads, or null when it reads none. */
-  private int[] span(Expression e, List<Entry> scope) {
-    int[] span = {Integer.MAX_VALUE, -1};
-    ColumnRewriter r =
-        new ColumnRewriter(
-            scope,
-            pos -> {
-              span[0] = Math.min(span[0], pos);
-              span[1] = Math.max(span[1], pos);
-              return null;
-            });
-    e.accept(r, null);
-    return span[1] < 0 ? null : span;
   }
 
   private static List<Expression> conjuncts(Expression e) {
@@ -581,125 +520,12 @@ public final class OpTreeBuilder {
     }
   }
 
-  private static int resolveUnqualified(List<Entry> scope, String name) {
-    int found = -1;
-    for (Entry e : scope) {
-      int i = e.names().indexOf(name);
-      if (i >= 0) {
-        if (found >= 0) {
-          throw new NotDifferentiable("refers to column " + name + ", which is ambiguous");
-        }
-        found = e.offset() + i;
-      }
-    }
-    if (found < 0) {
-      throw new NotDifferentiable(
-          "refers to column " + name + ", which the delta engine could not resolve");
-    }
-    return found;
-  }
-
-  /** How column references are rewritten. */
-  private enum Side {
-    /** {@code x.c<pos - shift>}. */
-    SINGLE,
-    /** {@code l.c<pos>} or {@code r.c<pos - leftWidth>}. */
-    JOIN
-  }
-
-  /** Rewrites an expression's column references to input positions; restores the original tree. */
-  private String rewrite(Expression e, List<Entry> scope, Side side, int shiftOrLeftWidth) {
-    ColumnRewriter r =
-        new ColumnRewriter(
-            scope,
-            pos ->
-                side == Side.SINGLE
-                    ? "x.c" + (pos - shiftOrLeftWidth)
-                    : pos < shiftOrLeftWidth ? "l.c" + pos : "r.c" + (pos - shiftOrLeftWidth));
-    e.accept(r, null);
-    try {
-      return e.toString();
-    } finally {
-      r.restore();
-    }
-  }
-
-  /** Visits column references, resolves them against a scope and renames them in place. */
-  private static final class ColumnRewriter extends ExpressionVisitorAdapter<Void> {
-    private final List<Entry> scope;
-    private final IntFunction<String> target;
-    private final IdentityHashMap<net.sf.jsqlparser.schema.Column, Table> originalTables =
-        new IdentityHashMap<>();
-    private final IdentityHashMap<net.sf.jsqlparser.schema.Column, String> originalNames =
-        new IdentityHashMap<>();
-
-    ColumnRewriter(List<Entry> scope, IntFunction<String> target) {
-      this.scope = scope;
-      this.target = target;
-    }
-
-    @Override
-    public <S> Void visit(net.sf.jsqlparser.schema.Column column, S context) {
-      if (originalNames.containsKey(column)) {
-        return null;
-      }
-      String name = unquote(column.getColumnName());
-      Table t = column.getTable();
-      int pos;
-      if (t == null || t.getName() == null) {
-        if (KEYWORDS.contains(column.getColumnName().toLowerCase(Locale.ROOT))) {
-          return null;
-        }
-        pos = resolveUnqualified(scope, name);
-      } else {
-        pos = resolveQualified(scope, unquote(t.getName()), name);
-      }
-      String replacement = target.apply(pos);
-      if (replacement != null) {
-        originalTables.put(column, t);
-        originalNames.put(column, column.getColumnName());
-        int dot = replacement.indexOf('.');
-        column.setTable(new Table(replacement.substring(0, dot)));
-        column.setColumnName(replacement.substring(dot + 1));
-      }
-      return null;
-    }
-
-    @Override
-    public <S> Void visit(AnalyticExpression a, S context) {
-      super.visit(a, context);
-      if (a.getFilterExpression() != null) {
-        a.getFilterExpression().accept(this, context);
-      }
-      return null;
-    }
-
-    void restore() {
-      for (var e : originalNames.entrySet()) {
-        e.getKey().setTable(originalTables.get(e.getKey()));
-        e.getKey().setColumnName(e.getValue());
-      }
-    }
-  }
-
-  private static int resolveQualified(List<Entry> scope, String alias, String name) {
-    for (Entry e : scope) {
-      if (alias.equals(e.alias())) {
-        int i = e.names().indexOf(name);
-        if (i < 0) {
-          throw new NotDifferentiable("refers to " + alias + "." + name + ", which does not exist");
-        }
-        return e.offset() + i;
-      }
-    }
-    throw new NotDifferentiable(
-        "refers to " + alias + "." + name + ", which the delta engine could not resolve");
+  /** An expression over the input as {@code x.c<position - shift>}. */
+  private static String single(Expression e, Scope scope, int shift) {
+    return scope.rewrite(e, pos -> "x.c" + (pos - shift));
   }
 
   private static String unquote(String ident) {
-    if (ident.length() >= 2 && ident.startsWith("\"") && ident.endsWith("\"")) {
-      return ident.substring(1, ident.length() - 1).replace("\"\"", "\"");
-    }
-    return ident.toLowerCase(Locale.ROOT);
+    return Scope.unquote(ident);
   }
 }
