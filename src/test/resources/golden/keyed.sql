@@ -10,10 +10,8 @@ DELETE FROM "app"."big orders";
 INSERT INTO "app"."big orders" ("id", "select", "doubled", __pgt_row_id) SELECT w.id AS __pgt_c1, w."select" AS __pgt_c2, w.amount * 2 AS __pgt_c3, md5(ROW(w."id")::text)::uuid FROM "public"."we""ird" AS w WHERE (w.amount > 10);
 
 -- delta table
-CREATE TEMP TABLE IF NOT EXISTS __pgt_keys_42 ("id" integer) ON COMMIT DELETE ROWS;
 
 -- copy in
-COPY pg_temp.__pgt_keys_42 FROM STDIN;
 
 -- apply delta
-MERGE INTO "app"."big orders" t USING (SELECT k.__pgt_rid, n.* FROM (SELECT "id", md5(ROW("id")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT "id" FROM pg_temp.__pgt_keys_42) d) k LEFT JOIN (SELECT w.id AS __pgt_c1, w."select" AS __pgt_c2, w.amount * 2 AS __pgt_c3, w."id" AS __pgt_k1, true AS __pgt_found FROM "public"."we""ird" AS w WHERE (w.amount > 10)) n ON n.__pgt_k1 = k."id") s ON t.__pgt_row_id = s.__pgt_rid WHEN MATCHED AND s.__pgt_found IS NULL THEN DELETE WHEN MATCHED AND ROW(t."id", t."select", t."doubled")::text IS DISTINCT FROM ROW(s.__pgt_c1, s.__pgt_c2, s.__pgt_c3)::text THEN UPDATE SET "id" = s.__pgt_c1, "select" = s.__pgt_c2, "doubled" = s.__pgt_c3 WHEN NOT MATCHED AND s.__pgt_found THEN INSERT ("id", "select", "doubled", __pgt_row_id) VALUES (s.__pgt_c1, s.__pgt_c2, s.__pgt_c3, s.__pgt_rid);
+MERGE INTO "app"."big orders" t USING (SELECT k.__pgt_rid, n.* FROM (SELECT "id", md5(ROW("id")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT "id" FROM (SELECT CAST(u.k1 AS integer) AS "id" FROM unnest(CAST($1 AS text[])) AS u(k1)) d) d) k LEFT JOIN (SELECT w.id AS __pgt_c1, w."select" AS __pgt_c2, w.amount * 2 AS __pgt_c3, w."id" AS __pgt_k1, true AS __pgt_found FROM "public"."we""ird" AS w WHERE (w.amount > 10)) n ON n.__pgt_k1 = k."id") s ON t.__pgt_row_id = s.__pgt_rid WHEN MATCHED AND s.__pgt_found IS NULL THEN DELETE WHEN MATCHED AND ROW(t."id", t."select", t."doubled")::text IS DISTINCT FROM ROW(s.__pgt_c1, s.__pgt_c2, s.__pgt_c3)::text THEN UPDATE SET "id" = s.__pgt_c1, "select" = s.__pgt_c2, "doubled" = s.__pgt_c3 WHEN NOT MATCHED AND s.__pgt_found THEN INSERT ("id", "select", "doubled", __pgt_row_id) VALUES (s.__pgt_c1, s.__pgt_c2, s.__pgt_c3, s.__pgt_rid);

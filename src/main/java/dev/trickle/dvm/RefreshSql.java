@@ -27,11 +27,14 @@ public record RefreshSql(
   }
 
   /**
-   * The session temp table that receives one source table's changes.
+   * How one source table's changes reach the delta statement: either a session temp table filled by
+   * COPY (row images with weights), or, for KEYED, bound parameters of the delta statement, one
+   * text array per key column ({@code $1} for the first key column, and so on).
    *
    * @param source the source table
-   * @param createTable statement creating the temp table (idempotent, rows deleted on commit)
-   * @param copyIn COPY statement filling it
+   * @param createTable statement creating the temp table (idempotent, rows deleted on commit), or
+   *     null when the delta is bound as parameters
+   * @param copyIn COPY statement filling it, or null when bound as parameters
    * @param columns source columns it holds, in COPY order (key columns for KEYED, every column
    *     otherwise, followed by the weight)
    */
@@ -39,6 +42,22 @@ public record RefreshSql(
     /** Copies the list. */
     public Delta {
       columns = List.copyOf(columns);
+    }
+
+    /**
+     * A delta of changed keys bound as parameters of the delta statement.
+     *
+     * @param source the source table
+     * @param keyColumns the source's key columns, in parameter order
+     * @return the delta
+     */
+    public static Delta boundKeys(TableRef source, List<String> keyColumns) {
+      return new Delta(source, null, null, keyColumns);
+    }
+
+    /** Whether the delta is bound as parameters rather than copied into a temp table. */
+    public boolean bound() {
+      return copyIn == null;
     }
 
     /**
@@ -51,6 +70,9 @@ public record RefreshSql(
 
     /** The temp table's qualified name, e.g. {@code pg_temp.__pgt_delta_7}. */
     public String tableName() {
+      if (bound()) {
+        throw new IllegalStateException("a bound delta has no table");
+      }
       return copyIn.substring("COPY ".length(), copyIn.length() - " FROM STDIN".length());
     }
   }

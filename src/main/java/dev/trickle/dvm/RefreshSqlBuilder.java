@@ -109,7 +109,7 @@ public final class RefreshSqlBuilder {
     create.add(
         "CREATE UNIQUE INDEX ON " + target + " (__pgt_row_id" + (dup ? ", __pgt_dup" : "") + ")");
     if (strategy == Strategy.KEYED) {
-      return keyed(id, target, colList, columns, shape, source, create);
+      return keyed(target, colList, columns, shape, source, create);
     }
     List<String> full =
         List.of(
@@ -130,14 +130,30 @@ public final class RefreshSqlBuilder {
   }
 
   private static RefreshSql keyed(
-      long id,
       String target,
       String colList,
       List<Column> columns,
       ScanShape shape,
       SourceTable source,
       List<String> create) {
-    String keys = "pg_temp.__pgt_keys_" + id;
+    // the changed keys arrive as one text array per key column ($1, $2, ...), each element cast
+    // to the key column's type; the planner sees the arrays' lengths (custom plans)
+    String keys =
+        "(SELECT "
+            + joined(
+                source.key().size(),
+                i ->
+                    "CAST(u.k"
+                        + (i + 1)
+                        + " AS "
+                        + source.key().get(i).type()
+                        + ") AS "
+                        + quoteIdent(source.key().get(i).name()))
+            + " FROM unnest("
+            + joined(source.key().size(), i -> "CAST($" + (i + 1) + " AS text[])")
+            + ") AS u("
+            + joined(source.key().size(), i -> "k" + (i + 1))
+            + "))";
     String keyCols = joined(source.key().size(), i -> quoteIdent(source.key().get(i).name()));
     String aliasKeys =
         joined(
@@ -193,7 +209,7 @@ public final class RefreshSqlBuilder {
             + keyCols
             + " FROM "
             + keys
-            + ") d) k LEFT JOIN (SELECT "
+            + " d) d) k LEFT JOIN (SELECT "
             + items
             + (items.isEmpty() ? "" : ", ")
             + keyOuts
@@ -220,24 +236,14 @@ public final class RefreshSqlBuilder {
             + sCols
             + (sCols.isEmpty() ? "" : ", ")
             + "s.__pgt_rid)";
-    String deltaTable =
-        "CREATE TEMP TABLE IF NOT EXISTS __pgt_keys_"
-            + id
-            + " ("
-            + joined(
-                source.key().size(),
-                i -> quoteIdent(source.key().get(i).name()) + " " + source.key().get(i).type())
-            + ") ON COMMIT DELETE ROWS";
     return new RefreshSql(
         Strategy.KEYED,
         create,
         full,
         merge,
         List.of(
-            new RefreshSql.Delta(
+            RefreshSql.Delta.boundKeys(
                 source.table(),
-                deltaTable,
-                "COPY " + keys + " FROM STDIN",
                 source.key().stream().map(Column::name).collect(Collectors.toList()))));
   }
 

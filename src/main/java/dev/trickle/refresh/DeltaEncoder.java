@@ -6,14 +6,16 @@ import dev.trickle.cdc.WalTransaction;
 import dev.trickle.cdc.pgoutput.TupleData;
 import dev.trickle.model.Strategy;
 import dev.trickle.model.TableRef;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Turns the row changes of a delta into COPY text rows (pure). KEYED deltas are the distinct set of
- * changed keys (old and new); MULTISET deltas are row images with weights, -1 for the old image and
- * +1 for the new one, where unchanged TOAST values of the new image come from the old.
+ * Turns the row changes of a delta into what the refresh ships (pure). KEYED deltas are the
+ * distinct set of changed keys (old and new), as one text array literal per key column, bound as
+ * parameters of the MERGE; MULTISET deltas are COPY text rows of row images with weights, -1 for
+ * the old image and +1 for the new one. Unchanged TOAST values of a new image come from the old.
  */
 public final class DeltaEncoder {
   private DeltaEncoder() {}
@@ -21,10 +23,17 @@ public final class DeltaEncoder {
   /**
    * The encoded delta.
    *
-   * @param copyText COPY text format payload
-   * @param rows number of rows in it
+   * @param copyText COPY text format payload (MULTISET; empty for KEYED)
+   * @param arrays one text array literal per key column, element i of each forming key i (KEYED;
+   *     empty for MULTISET)
+   * @param rows number of rows (MULTISET) or distinct keys (KEYED) in it
    */
-  public record Encoded(String copyText, int rows) {}
+  public record Encoded(String copyText, List<String> arrays, int rows) {
+    /** Copies the list. */
+    public Encoded {
+      arrays = List.copyOf(arrays);
+    }
+  }
 
   /**
    * Encodes the changes of one source table.
@@ -38,7 +47,7 @@ public final class DeltaEncoder {
    */
   public static Encoded encode(
       Strategy strategy, TableRef source, List<String> columns, List<WalTransaction> transactions) {
-    Set<String> keys = new LinkedHashSet<>();
+    Set<List<String>> keys = new LinkedHashSet<>();
     StringBuilder out = new StringBuilder();
     int rows = 0;
     for (WalTransaction tx : transactions) {
@@ -49,10 +58,10 @@ public final class DeltaEncoder {
       for (RowChange c : changes) {
         if (strategy == Strategy.KEYED) {
           if (c.oldTuple() != null) {
-            keys.add(row(c.relation(), columns, c.oldTuple(), null, null));
+            keys.add(values(c.relation(), columns, c.oldTuple(), null));
           }
           if (c.newTuple() != null) {
-            keys.add(row(c.relation(), columns, c.newTuple(), c.oldTuple(), null));
+            keys.add(values(c.relation(), columns, c.newTuple(), c.oldTuple()));
           }
         } else {
           if (c.kind() != RowChange.Kind.INSERT) {
@@ -71,10 +80,61 @@ public final class DeltaEncoder {
       }
     }
     if (strategy == Strategy.KEYED) {
-      keys.forEach(out::append);
-      rows = keys.size();
+      return new Encoded("", arrays(columns.size(), keys), keys.size());
     }
-    return new Encoded(out.toString(), rows);
+    return new Encoded(out.toString(), List.of(), rows);
+  }
+
+  /** Column i of every key, as a text array literal: {@code {"1","2",NULL}}. */
+  private static List<String> arrays(int width, Set<List<String>> keys) {
+    List<StringBuilder> out = new ArrayList<>();
+    for (int i = 0; i < width; i++) {
+      out.add(new StringBuilder("{"));
+    }
+    for (List<String> key : keys) {
+      for (int i = 0; i < width; i++) {
+        StringBuilder b = out.get(i);
+        if (b.length() > 1) {
+          b.append(',');
+        }
+        String v = key.get(i);
+        if (v == null) {
+          b.append("NULL");
+        } else {
+          b.append('"');
+          for (int j = 0; j < v.length(); j++) {
+            char ch = v.charAt(j);
+            if (ch == '"' || ch == '\\') {
+              b.append('\\');
+            }
+            b.append(ch);
+          }
+          b.append('"');
+        }
+      }
+    }
+    List<String> literals = new ArrayList<>();
+    out.forEach(b -> literals.add(b.append('}').toString()));
+    return literals;
+  }
+
+  /** The tuple's values of the given columns, as text (null for SQL NULL). */
+  private static List<String> values(
+      SourceRelation relation, List<String> columns, TupleData tuple, TupleData fallback) {
+    List<String> out = new ArrayList<>(columns.size());
+    for (String column : columns) {
+      out.add(value(relation, column, tuple, fallback, index(relation, column)));
+    }
+    return out;
+  }
+
+  private static int index(SourceRelation relation, String column) {
+    int idx = relation.indexOf(column);
+    if (idx < 0) {
+      throw new IllegalStateException(
+          "column " + column + " of " + relation.table() + " is not in the change stream");
+    }
+    return idx;
   }
 
   private static String row(
@@ -88,16 +148,12 @@ public final class DeltaEncoder {
       if (i > 0) {
         b.append('\t');
       }
-      int idx = relation.indexOf(columns.get(i));
-      if (idx < 0) {
-        throw new IllegalStateException(
-            "column "
-                + columns.get(i)
-                + " of "
-                + relation.table()
-                + " is not in the change stream");
+      String v = value(relation, columns.get(i), tuple, fallback, index(relation, columns.get(i)));
+      if (v == null) {
+        b.append("\\N");
+      } else {
+        escape(b, v);
       }
-      appendValue(b, relation, columns.get(i), tuple, fallback, idx);
     }
     if (weight != null) {
       b.append('\t').append(weight);
@@ -105,13 +161,8 @@ public final class DeltaEncoder {
     return b.append('\n').toString();
   }
 
-  private static void appendValue(
-      StringBuilder b,
-      SourceRelation relation,
-      String column,
-      TupleData tuple,
-      TupleData fallback,
-      int idx) {
+  private static String value(
+      SourceRelation relation, String column, TupleData tuple, TupleData fallback, int idx) {
     TupleData t = tuple;
     if (t.isUnchangedToast(idx)) {
       if (fallback == null || fallback.isUnchangedToast(idx) || idx >= fallback.size()) {
@@ -125,14 +176,13 @@ public final class DeltaEncoder {
       t = fallback;
     }
     if (t.isNull(idx)) {
-      b.append("\\N");
-      return;
+      return null;
     }
     String v = t.text(idx);
     if (v == null) {
       throw new IllegalStateException("binary value of " + relation.table() + "." + column);
     }
-    escape(b, v);
+    return v;
   }
 
   /** Appends a value escaped for COPY text format. */

@@ -21,10 +21,10 @@ import java.util.function.Supplier;
 /**
  * Runs refreshes (DESIGN-BRIEF §2). One refresh is one REPEATABLE READ transaction: take the
  * snapshot, commit a fence and wait for it to come back through the replication stream, take the
- * received transactions visible in the snapshot as the delta, ship it by COPY into a temp table,
- * MERGE it (or recompute), store the snapshot as the new frontier and write the history row, then
- * commit. Only after the commit does the change store release the transactions, which lets the slot
- * be confirmed past them.
+ * received transactions visible in the snapshot as the delta, ship it (changed keys as bound
+ * arrays, row images by COPY into a temp table), MERGE it (or recompute), store the snapshot as the
+ * new frontier and write the history row, then commit. Only after the commit does the change store
+ * release the transactions, which lets the slot be confirmed past them.
  */
 public final class RefreshExecutor implements AutoCloseable {
   private final Supplier<PostgresqlConnection> connect;
@@ -120,8 +120,12 @@ public final class RefreshExecutor implements AutoCloseable {
     s.begin();
     // The commit waits for its WAL flush (synchronous_commit stays on): after a server crash the
     // service's in-memory frontiers must not be ahead of the committed ones.
-    s.execute("SET LOCAL work_mem = '" + workMemMb + "MB'");
-    PgSnapshot snapshot = PgSnapshot.parse(s.queryString("SELECT pg_current_snapshot()::text"));
+    PgSnapshot snapshot =
+        PgSnapshot.parse(
+            s.queryString(
+                "SELECT pg_current_snapshot()::text, set_config('work_mem', '"
+                    + workMemMb
+                    + "MB', true)"));
     List<WalTransaction> delta = List.of();
     ModePolicy.Decision decision;
     long changeCount = 0;
@@ -166,24 +170,33 @@ public final class RefreshExecutor implements AutoCloseable {
       deleted = del;
       inserted = ins;
     } else {
+      // delta statements are planned for the delta at hand (its size varies a hundredfold), never
+      // with a generic plan of the session's statement cache
+      String settings = "SET LOCAL plan_cache_mode = force_custom_plan";
       if (plannerHints) {
         // a delta statement reads few rows but may carry large cost estimates (common table
         // expressions of unknown size), which would make the server JIT-compile it for up to a
         // second; and its keys are few, so probing indexes beats scanning (on cached or solid
         // state storage, which the default random_page_cost of 4 does not assume)
-        s.execute("SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1");
+        settings += "; SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1";
       }
+      s.execute(settings);
+      List<Object> binds = new java.util.ArrayList<>();
       for (RefreshSql.Delta d : sql.deltas()) {
         DeltaEncoder.Encoded encoded =
             DeltaEncoder.encode(sql.strategy(), d.source(), d.columns(), delta);
         deltaRows += encoded.rows();
+        if (d.bound()) {
+          binds.addAll(encoded.arrays());
+          continue;
+        }
         s.executeOnce(d.createTable());
         s.copyIn(d.copyIn(), encoded.copyText());
         if (encoded.rows() >= ANALYZE_DELTA_ROWS) {
           s.execute(d.analyze());
         }
       }
-      affected = s.execute(sql.applyDelta());
+      affected = s.execute(sql.applyDelta(), binds.toArray());
     }
     s.execute(
         "WITH frontier AS (UPDATE pgtrickle.pgt_stream_tables SET frontier = $9, status ="

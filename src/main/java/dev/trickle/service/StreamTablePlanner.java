@@ -317,10 +317,20 @@ public final class StreamTablePlanner {
         for (String s : sql.fullRefresh()) {
           st.execute("EXPLAIN " + s);
         }
+        boolean bound = false;
         for (var d : sql.deltas()) {
-          st.execute(d.createTable().replace("IF NOT EXISTS ", ""));
+          if (d.bound()) {
+            bound = true;
+          } else {
+            st.execute(d.createTable().replace("IF NOT EXISTS ", ""));
+          }
         }
-        if (sql.applyDelta() != null) {
+        if (sql.applyDelta() != null && bound) {
+          // parameters ($1, ...) cannot be explained without values: preparing the statement
+          // checks it all the same (prepared statements outlive savepoints: deallocate it)
+          st.execute("PREPARE __pgt_check_delta AS " + sql.applyDelta());
+          st.execute("DEALLOCATE __pgt_check_delta");
+        } else if (sql.applyDelta() != null) {
           st.execute("EXPLAIN " + sql.applyDelta());
         }
         return null;

@@ -108,15 +108,22 @@ final class StreamTableRegistry {
   }
 
   /**
+   * The revision of the delta SQL generator. Bump it when the SQL generated for a stream table
+   * changes shape (2: KEYED changed keys bound as arrays instead of copied into a temp table), so
+   * that templates stored by an older release are regenerated rather than reused.
+   */
+  static final int GENERATOR_REVISION = 2;
+
+  /**
    * The version of a stream table's generated SQL: it changes when anything it is generated from
-   * does (the query, the strategy, the delta engine's guards).
+   * does (the generator, the query, the strategy, the delta engine's guards).
    */
   static String templateVersion(String query, Strategy strategy, DvmLimits limits) {
     try {
       byte[] digest =
           java.security.MessageDigest.getInstance("SHA-256")
               .digest(
-                  (query + "\n" + strategy + "\n" + limits)
+                  (GENERATOR_REVISION + "\n" + query + "\n" + strategy + "\n" + limits)
                       .getBytes(java.nio.charset.StandardCharsets.UTF_8));
       return java.util.HexFormat.of().formatHex(digest, 0, 16);
     } catch (java.security.NoSuchAlgorithmException e) {

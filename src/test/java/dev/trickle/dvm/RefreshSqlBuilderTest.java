@@ -147,15 +147,18 @@ final class RefreshSqlBuilderTest {
   }
 
   @Test
-  void build_keyed_deltaTableHoldsKeyColumnsNamedById() {
+  void build_keyed_changedKeysAreBoundAsOneTextArrayPerKeyColumn() {
     RefreshSql sql = keyed();
 
     assertThat(sql.deltaColumns()).containsExactly("id");
-    assertThat(sql.deltaTable())
-        .isEqualTo(
-            "CREATE TEMP TABLE IF NOT EXISTS __pgt_keys_42 (\"id\" integer) ON COMMIT DELETE ROWS");
-    assertThat(sql.copyIn()).isEqualTo("COPY pg_temp.__pgt_keys_42 FROM STDIN");
-    assertThat(sql.analyzeDelta()).isEqualTo("ANALYZE pg_temp.__pgt_keys_42");
+    assertThat(sql.deltas().get(0).bound()).isTrue();
+    assertThat(sql.deltaTable()).isNull();
+    assertThat(sql.copyIn()).isNull();
+    assertThat(sql.applyDelta())
+        .contains(
+            "FROM (SELECT DISTINCT \"id\" FROM (SELECT CAST(u.k1 AS integer) AS \"id\" FROM"
+                + " unnest(CAST($1 AS text[])) AS u(k1)) d) d) k")
+        .doesNotContain("$2");
   }
 
   @Test
@@ -164,9 +167,7 @@ final class RefreshSqlBuilderTest {
 
     assertThat(merge)
         .startsWith("MERGE INTO \"app\".\"big orders\" t USING ")
-        .contains(
-            "(SELECT \"id\", md5(ROW(\"id\")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT"
-                + " \"id\" FROM pg_temp.__pgt_keys_42) d) k")
+        .contains("(SELECT \"id\", md5(ROW(\"id\")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT")
         .contains("w.\"id\" AS __pgt_k1, true AS __pgt_found")
         .contains("n ON n.__pgt_k1 = k.\"id\")")
         .contains("ON t.__pgt_row_id = s.__pgt_rid")
@@ -204,14 +205,15 @@ final class RefreshSqlBuilderTest {
             src);
 
     assertThat(sql.deltaColumns()).containsExactly("select", "id");
-    assertThat(sql.deltaTable()).contains("(\"select\" text, \"id\" integer)");
     assertThat(sql.fullRefresh().get(1))
         .contains("md5(ROW(we\"ird.\"select\", we\"ird.\"id\")::text)::uuid")
         .endsWith(" WHERE true");
     assertThat(sql.applyDelta())
         .contains(
             "md5(ROW(\"select\", \"id\")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT"
-                + " \"select\", \"id\" FROM pg_temp.__pgt_keys_5)")
+                + " \"select\", \"id\" FROM (SELECT CAST(u.k1 AS text) AS \"select\", CAST(u.k2"
+                + " AS integer) AS \"id\" FROM unnest(CAST($1 AS text[]), CAST($2 AS text[])) AS"
+                + " u(k1, k2)) d)")
         .contains("n ON n.__pgt_k1 = k.\"select\" AND n.__pgt_k2 = k.\"id\"");
   }
 
@@ -290,9 +292,15 @@ final class RefreshSqlBuilderTest {
   void build_differentIds_differentTempTables() {
     RefreshSql other =
         RefreshSqlBuilder.build(
-            43, KEYED_ST, KEYED_QUERY, KEYED_COLUMNS, Strategy.KEYED, KEYED_SHAPE, WEIRD_SOURCE);
+            8,
+            MULTISET_ST,
+            MULTISET_QUERY,
+            MULTISET_COLUMNS,
+            Strategy.MULTISET,
+            MULTISET_SHAPE,
+            EVENTS_SOURCE);
 
-    assertThat(other.copyIn()).isEqualTo("COPY pg_temp.__pgt_keys_43 FROM STDIN");
-    assertThat(other.applyDelta()).contains("pg_temp.__pgt_keys_43").doesNotContain("_42");
+    assertThat(other.copyIn()).isEqualTo("COPY pg_temp.__pgt_delta_8 FROM STDIN");
+    assertThat(other.applyDelta()).contains("pg_temp.__pgt_delta_8").doesNotContain("_7");
   }
 }

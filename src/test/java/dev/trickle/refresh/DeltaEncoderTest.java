@@ -72,7 +72,7 @@ final class DeltaEncoderTest {
             tx(update(null, row("a2", "1", "1.50")), delete(row(null, "2", null))),
             tx(insert(row("c", "3", "3.00"))));
 
-    assertThat(e.copyText()).isEqualTo("1\n2\n3\n");
+    assertThat(e.arrays()).containsExactly("{\"1\",\"2\",\"3\"}");
     assertThat(e.rows()).isEqualTo(3);
   }
 
@@ -81,7 +81,7 @@ final class DeltaEncoderTest {
     DeltaEncoder.Encoded e =
         encode(Strategy.KEYED, KEY, tx(update(row(null, "7", null), row("x", "8", "1"))));
 
-    assertThat(e.copyText()).isEqualTo("7\n8\n");
+    assertThat(e.arrays()).containsExactly("{\"7\",\"8\"}");
     assertThat(e.rows()).isEqualTo(2);
   }
 
@@ -90,7 +90,7 @@ final class DeltaEncoderTest {
     DeltaEncoder.Encoded e =
         encode(Strategy.KEYED, List.of("amount", "id"), tx(insert(row("n", "1", "9.99"))));
 
-    assertThat(e.copyText()).isEqualTo("9.99\t1\n");
+    assertThat(e.arrays()).containsExactly("{\"9.99\"}", "{\"1\"}");
   }
 
   @Test
@@ -100,8 +100,20 @@ final class DeltaEncoderTest {
     DeltaEncoder.Encoded e =
         encode(Strategy.KEYED, KEY, tx(update(row(null, "big", null), newRow)));
 
-    assertThat(e.copyText()).isEqualTo("big\n");
+    assertThat(e.arrays()).containsExactly("{\"big\"}");
     assertThat(e.rows()).isEqualTo(1);
+  }
+
+  @Test
+  void encode_keyedQuotesAndBackslashesAndNulls_escapedForArrayLiteral() {
+    DeltaEncoder.Encoded e =
+        encode(
+            Strategy.KEYED,
+            List.of("note", "id"),
+            tx(insert(row("say \"hi\" \\o/ {,}", "1", "0")), insert(row(null, "2", "0"))));
+
+    assertThat(e.arrays()).containsExactly("{\"say \\\"hi\\\" \\\\o/ {,}\",NULL}", "{\"1\",\"2\"}");
+    assertThat(e.copyText()).isEmpty();
   }
 
   @Test
@@ -224,7 +236,7 @@ final class DeltaEncoderTest {
         DeltaEncoder.encode(
             Strategy.KEYED, T, KEY, List.of(onlyOther, tx(insert(row("a", "5", "1")))));
 
-    assertThat(e.copyText()).isEqualTo("5\n");
+    assertThat(e.arrays()).containsExactly("{\"5\"}");
     assertThat(e.rows()).isEqualTo(1);
   }
 
@@ -233,7 +245,7 @@ final class DeltaEncoderTest {
     DeltaEncoder.Encoded keyed = DeltaEncoder.encode(Strategy.KEYED, T, KEY, List.of());
     DeltaEncoder.Encoded multiset = DeltaEncoder.encode(Strategy.MULTISET, T, ALL, List.of());
 
-    assertThat(keyed.copyText()).isEmpty();
+    assertThat(keyed.arrays()).containsExactly("{}");
     assertThat(keyed.rows()).isZero();
     assertThat(multiset.copyText()).isEmpty();
     assertThat(multiset.rows()).isZero();

@@ -213,11 +213,15 @@ final class DeltaEngineIT {
       }
       SqlOp.applyAll(db, List.of(transactions.get(t)), tx -> false);
       conn.setAutoCommit(false);
+      String apply = sql.applyDelta();
       try (Statement s = conn.createStatement()) {
+        List<String> binds = new ArrayList<>();
         for (RefreshSql.Delta d : sql.deltas()) {
           String src = d.source().quoted();
           String old = "pg_temp.old_" + d.source().name();
-          s.execute(d.createTable());
+          if (!d.bound()) {
+            s.execute(d.createTable());
+          }
           String changed =
               "(SELECT * FROM "
                   + src
@@ -228,16 +232,26 @@ final class DeltaEngineIT {
                   + " EXCEPT ALL SELECT * FROM "
                   + src
                   + ") b, (VALUES (-1)) w(w)";
-          if (sql.strategy() == Strategy.KEYED) {
+          if (d.bound()) {
             String keys = String.join(", ", d.columns());
-            s.execute(
-                "INSERT INTO "
-                    + d.tableName()
-                    + " SELECT DISTINCT "
-                    + keys
-                    + " FROM (SELECT a.*, w.w FROM "
-                    + changed
-                    + ") z");
+            String arrays =
+                d.columns().stream()
+                    .map(c -> "coalesce(array_agg(" + c + "::text), '{}')::text")
+                    .collect(java.util.stream.Collectors.joining(", "));
+            try (java.sql.ResultSet rs =
+                s.executeQuery(
+                    "SELECT "
+                        + arrays
+                        + " FROM (SELECT DISTINCT "
+                        + keys
+                        + " FROM (SELECT a.*, w.w FROM "
+                        + changed
+                        + ") z) y")) {
+              rs.next();
+              for (int i = 1; i <= d.columns().size(); i++) {
+                binds.add(rs.getString(i));
+              }
+            }
           } else {
             s.execute("INSERT INTO " + d.tableName() + " SELECT a.*, w.w FROM " + changed);
             if (noise) {
@@ -250,7 +264,10 @@ final class DeltaEngineIT {
             }
           }
         }
-        s.execute(sql.applyDelta());
+        for (int i = binds.size(); i >= 1; i--) {
+          apply = apply.replace("$" + i, "'" + binds.get(i - 1).replace("'", "''") + "'");
+        }
+        s.execute(apply);
         conn.commit();
       } catch (SQLException e) {
         conn.rollback();
