@@ -182,20 +182,35 @@ final class ScenarioIT {
   }
 
   @Test
-  void largeDelta_isAppliedDifferentiallyWithStatistics() throws Exception {
+  void largeDelta_isAppliedDifferentially_andItsChangedRowsCounted() throws Exception {
     try (Connection c = db.connect();
         Statement st = c.createStatement()) {
       st.execute(
           "INSERT INTO batches SELECT 900000 + g, -1, 'bulk' FROM generate_series(1, 6000) g");
+      st.execute("INSERT INTO batches SELECT 800000 + g, 1, 'kept' FROM generate_series(1, 10) g");
       assertThat(Oracle.awaitEqual(c, "st_batches", BATCHES, 20_000)).isZero();
-      st.execute("UPDATE batches SET batch = 7, payload = 'moved' WHERE id > 900000");
+      long before;
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT coalesce(max(refresh_id), 0) FROM pgtrickle.pgt_refresh_history")) {
+        rs.next();
+        before = rs.getLong(1);
+      }
+      // 6000 rows enter the stream table, and 10 of the rows already in it change
+      st.execute(
+          "UPDATE batches SET batch = 7, payload = 'moved' WHERE id > 900000 OR id BETWEEN 800001"
+              + " AND 800010");
       assertThat(Oracle.awaitEqual(c, "st_batches", BATCHES, 20_000)).isZero();
       try (ResultSet rs =
           st.executeQuery(
-              "SELECT max(delta_rows) FROM pgtrickle.pgt_refresh_history WHERE stream_table ="
-                  + " 'public.st_batches' AND mode = 'DIFFERENTIAL'")) {
+              "SELECT max(delta_rows), sum(rows_affected), count(*) FILTER (WHERE mode <>"
+                  + " 'DIFFERENTIAL') FROM pgtrickle.pgt_refresh_history WHERE stream_table ="
+                  + " 'public.st_batches' AND status = 'SUCCESS' AND refresh_id > "
+                  + before)) {
         rs.next();
         assertThat(rs.getLong(1)).isGreaterThanOrEqualTo(6000);
+        assertThat(rs.getLong(2)).as("rows the MERGE changed").isEqualTo(6010);
+        assertThat(rs.getLong(3)).isZero();
       }
     }
   }
