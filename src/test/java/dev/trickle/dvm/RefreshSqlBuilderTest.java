@@ -156,8 +156,8 @@ final class RefreshSqlBuilderTest {
     assertThat(sql.copyIn()).isNull();
     assertThat(sql.applyDelta())
         .contains(
-            "FROM (SELECT DISTINCT \"id\" FROM (SELECT CAST(u.k1 AS integer) AS \"id\" FROM"
-                + " unnest(CAST($1 AS text[])) AS u(k1)) d) d) k")
+            "FROM (SELECT CAST(u.k1 AS integer) AS \"id\" FROM unnest(CAST($1 AS text[])) AS"
+                + " u(k1)) d) k")
         .doesNotContain("$2");
   }
 
@@ -167,14 +167,15 @@ final class RefreshSqlBuilderTest {
 
     assertThat(merge)
         .startsWith("MERGE INTO \"app\".\"big orders\" t USING ")
-        .contains("(SELECT \"id\", md5(ROW(\"id\")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT")
+        .contains("(SELECT \"id\", md5(ROW(\"id\")::text)::uuid AS __pgt_rid FROM (SELECT CAST(")
         .contains("w.\"id\" AS __pgt_k1, true AS __pgt_found")
         .contains("n ON n.__pgt_k1 = k.\"id\")")
         .contains("ON t.__pgt_row_id = s.__pgt_rid")
         .contains("WHEN MATCHED AND s.__pgt_found IS NULL THEN DELETE")
         .contains(
-            "WHEN MATCHED AND ROW(t.\"id\", t.\"select\", t.\"doubled\")::text IS DISTINCT FROM"
-                + " ROW(s.__pgt_c1, s.__pgt_c2, s.__pgt_c3)::text THEN UPDATE SET \"id\" ="
+            "WHEN MATCHED AND (t.\"id\" IS DISTINCT FROM s.__pgt_c1 OR t.\"select\" COLLATE \"C\""
+                + " IS DISTINCT FROM s.__pgt_c2 COLLATE \"C\" OR t.\"doubled\"::text IS DISTINCT FROM"
+                + " s.__pgt_c3::text) THEN UPDATE SET \"id\" ="
                 + " s.__pgt_c1, \"select\" = s.__pgt_c2, \"doubled\" = s.__pgt_c3")
         .endsWith(
             "WHEN NOT MATCHED AND s.__pgt_found THEN INSERT (\"id\", \"select\","
@@ -210,11 +211,27 @@ final class RefreshSqlBuilderTest {
         .endsWith(" WHERE true");
     assertThat(sql.applyDelta())
         .contains(
-            "md5(ROW(\"select\", \"id\")::text)::uuid AS __pgt_rid FROM (SELECT DISTINCT"
-                + " \"select\", \"id\" FROM (SELECT CAST(u.k1 AS text) AS \"select\", CAST(u.k2"
-                + " AS integer) AS \"id\" FROM unnest(CAST($1 AS text[]), CAST($2 AS text[])) AS"
-                + " u(k1, k2)) d)")
+            "md5(ROW(\"select\", \"id\")::text)::uuid AS __pgt_rid FROM (SELECT CAST(u.k1 AS"
+                + " text) AS \"select\", CAST(u.k2 AS integer) AS \"id\" FROM unnest(CAST($1 AS"
+                + " text[]), CAST($2 AS text[])) AS u(k1, k2)) d)")
         .contains("n ON n.__pgt_k1 = k.\"select\" AND n.__pgt_k2 = k.\"id\"");
+  }
+
+  @Test
+  void differs_comparesByValueOnlyWhereEqualValuesPrintTheSame() {
+    assertThat(
+            RefreshSqlBuilder.differs(
+                List.of(
+                    new Column("n", "bigint"),
+                    new Column("s", "character varying(20)"),
+                    new Column("amount", "numeric(12,2)"),
+                    new Column("code", "character(3)"),
+                    new Column("doc", "jsonb"))))
+        .isEqualTo(
+            "t.\"n\" IS DISTINCT FROM s.__pgt_c1 OR t.\"s\" COLLATE \"C\" IS DISTINCT FROM"
+                + " s.__pgt_c2 COLLATE \"C\" OR t.\"amount\"::text IS DISTINCT FROM s.__pgt_c3::text"
+                + " OR t.\"code\"::text IS DISTINCT FROM s.__pgt_c4::text OR t.\"doc\"::text IS"
+                + " DISTINCT FROM s.__pgt_c5::text");
   }
 
   @Test
