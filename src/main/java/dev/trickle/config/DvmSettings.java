@@ -35,7 +35,8 @@ public record DvmSettings(
           Double.class,
           0.15,
           "fraction",
-          "AUTO refreshes FULL when the changed rows exceed this fraction of the source rows",
+          "AUTO refreshes FULL when the changed rows exceed this fraction of the source rows,"
+              + " until measured refresh costs of the stream table say otherwise",
           Validator.range(0.0, 1.0));
 
   /** {@code pg_trickle.merge_work_mem_mb}. */

@@ -55,19 +55,26 @@ public final class ModePolicy {
     if (sourceTruncated) {
       return new Decision(Applied.FULL, "source_truncate");
     }
-    if (configured == RefreshMode.AUTO
-        && sourceRows > 0
-        && (double) deltaRows / sourceRows > maxChangeRatio) {
-      return new Decision(Applied.FULL, "change_ratio_exceeded");
+    if (configured != RefreshMode.AUTO) {
+      return new Decision(Applied.DIFFERENTIAL, "differential_mode");
     }
-    if (configured == RefreshMode.AUTO && costs == RefreshCosts.Advice.FULL_CHEAPER) {
-      return new Decision(Applied.FULL, "full_predicted_cheaper");
-    }
-    if (configured == RefreshMode.AUTO && costs == RefreshCosts.Advice.PROBE_FULL) {
-      return new Decision(Applied.FULL, "full_cost_probe");
-    }
-    return new Decision(
-        Applied.DIFFERENTIAL,
-        configured == RefreshMode.AUTO ? "change_ratio_below_threshold" : "differential_mode");
+    // measured costs decide; the change ratio decides where nothing comparable was measured
+    boolean overRatio = sourceRows > 0 && (double) deltaRows / sourceRows > maxChangeRatio;
+    return switch (costs) {
+      case FULL_CHEAPER -> new Decision(Applied.FULL, "full_predicted_cheaper");
+      case PROBE_FULL -> new Decision(Applied.FULL, "full_cost_probe");
+      case DIFFERENTIAL ->
+          new Decision(
+              Applied.DIFFERENTIAL,
+              overRatio ? "differential_predicted_cheaper" : "change_ratio_below_threshold");
+      case PROBE_DIFFERENTIAL ->
+          new Decision(
+              Applied.DIFFERENTIAL,
+              overRatio ? "differential_cost_probe" : "change_ratio_below_threshold");
+      case UNMEASURED ->
+          overRatio
+              ? new Decision(Applied.FULL, "change_ratio_exceeded")
+              : new Decision(Applied.DIFFERENTIAL, "change_ratio_below_threshold");
+    };
   }
 }

@@ -7,21 +7,28 @@ import java.util.TreeMap;
 /**
  * What refreshes of one stream table have cost, learned as they run (thread-safe, in memory): the
  * duration of a FULL refresh, and the duration per changed row of DIFFERENTIAL refreshes, by size
- * class of the delta (powers of two). AUTO asks it whether a FULL refresh is predicted cheaper than
- * applying a delta. It answers only from a DIFFERENTIAL refresh of a delta at least as large, whose
+ * class of the delta (powers of two). AUTO asks it which of the two is predicted cheaper for a
+ * delta; where it has measured nothing comparable it says so, and the change ratio decides.
+ *
+ * <p>It predicts a delta's cost from DIFFERENTIAL refreshes of deltas at least as large, whose
  * fixed costs are spread over as many rows, so a cheap small delta never makes a larger one look
- * expensive; its estimate is the fastest of the last five such refreshes (timing noise only adds),
- * and after 50 FULL refreshes in a row a delta is applied once to measure it again, so that an
- * outlier cannot keep AUTO on FULL for good. A FULL duration known only from the initial fill (cold
- * caches, a new table) or from long ago is measured again when a delta is predicted to cost at
- * least half of it. FULL is preferred only when a delta is predicted to cost more than 1.2 times a
- * FULL refresh: within that margin applying the delta is as good, and writes less.
+ * expensive; the estimate is the fastest of the last five such refreshes (timing noise only adds).
+ * The cheaper prediction wins. A delta larger than any applied so far is extrapolated from the
+ * largest one (which overestimates: fixed costs spread over fewer rows); when that comes within 1.5
+ * times a FULL refresh, the delta is applied once to measure it, even above the change ratio. After
+ * 50 FULL refreshes in a row a delta is applied once to measure it again, so that an outlier cannot
+ * keep AUTO on FULL for good. A FULL duration known only from the initial fill (cold caches, a new
+ * table) or from long ago is measured again when a delta is predicted to cost at least half of it.
  */
 public final class RefreshCosts {
   /** What AUTO should do with a delta, as far as costs go. */
   public enum Advice {
-    /** Apply the delta (nothing suggests otherwise). */
+    /** Nothing comparable measured yet: the change ratio decides. */
+    UNMEASURED,
+    /** Apply the delta: predicted no costlier than a FULL refresh. */
     DIFFERENTIAL,
+    /** Apply the delta once to measure it: a delta this large was never measured, or long ago. */
+    PROBE_DIFFERENTIAL,
     /** Recompute: applying this delta is predicted to cost more. */
     FULL_CHEAPER,
     /** Recompute once to measure a FULL refresh again: the known duration is stale. */
@@ -30,8 +37,8 @@ public final class RefreshCosts {
 
   private static final double WEIGHT_OF_NEW = 0.5;
 
-  /** How much costlier than FULL a delta must be predicted before FULL is preferred. */
-  static final double FULL_MARGIN = 1.2;
+  /** How much costlier than FULL an extrapolated delta may be and still be measured once. */
+  static final double PROBE_MARGIN = 1.5;
 
   /** DIFFERENTIAL refreshes after which the FULL duration counts as stale. */
   static final int STALE_AFTER = 50;
@@ -87,25 +94,34 @@ public final class RefreshCosts {
    * Advises on a delta.
    *
    * @param rows row changes in the delta
-   * @return the advice; DIFFERENTIAL while there is no FULL duration and no DIFFERENTIAL refresh of
-   *     this size or larger to compare
+   * @return the advice; UNMEASURED while there is no FULL duration or no DIFFERENTIAL refresh to
+   *     compare
    */
   public synchronized Advice advise(long rows) {
+    if (Double.isNaN(fullMillis) || millisPerRowBySize.isEmpty()) {
+      return Advice.UNMEASURED;
+    }
     Map.Entry<Integer, ArrayDeque<Double>> perRow =
         millisPerRowBySize.ceilingEntry(sizeClass(rows));
-    if (Double.isNaN(fullMillis) || perRow == null) {
-      return Advice.DIFFERENTIAL;
+    if (perRow == null) {
+      double extrapolated = fastest(millisPerRowBySize.lastEntry().getValue()) * rows;
+      return extrapolated <= PROBE_MARGIN * fullMillis
+          ? Advice.PROBE_DIFFERENTIAL
+          : Advice.UNMEASURED;
     }
-    // the fastest recent sample: timing noise (GC, scheduling, cold caches) only ever adds
-    double predicted =
-        perRow.getValue().stream().mapToDouble(Double::doubleValue).min().orElseThrow() * rows;
+    double predicted = fastest(perRow.getValue()) * rows;
     if (fullFromInitialFill || differentialsSinceFull >= STALE_AFTER) {
       return predicted >= fullMillis / 2 ? Advice.PROBE_FULL : Advice.DIFFERENTIAL;
     }
     if (fullsSinceDifferential >= STALE_AFTER) {
-      return Advice.DIFFERENTIAL; // measure a delta again: its estimate may be an old outlier
+      return Advice.PROBE_DIFFERENTIAL; // its estimate may be an old outlier
     }
-    return predicted > FULL_MARGIN * fullMillis ? Advice.FULL_CHEAPER : Advice.DIFFERENTIAL;
+    return predicted > fullMillis ? Advice.FULL_CHEAPER : Advice.DIFFERENTIAL;
+  }
+
+  /** The fastest recent sample: timing noise (GC, scheduling, cold caches) only ever adds. */
+  private static double fastest(ArrayDeque<Double> samples) {
+    return samples.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
   }
 
   private static int sizeClass(long rows) {

@@ -36,6 +36,8 @@ final class TemplateCacheIT {
     STREAM_TABLES.put("c_nokey", "SELECT tag, v FROM nk WHERE v > 0");
   }
 
+  private static final String SIZE = "cache_size\\{cache=\"pg_trickle_templates\"\\}";
+
   private static LiveStreamTables live;
 
   @BeforeContainer
@@ -63,9 +65,14 @@ final class TemplateCacheIT {
   void cachesStayWithinTheirCaps(@ForAll("transactions") List<List<SqlOp>> transactions)
       throws Exception {
     live.applyAndCheck(transactions, tx -> false);
+    // Caffeine evicts right after a write, but a concurrent refresh may have just added an entry:
+    // the size may exceed the cap for a moment, never for long
     String metrics = live.pipeline().metrics().scrape();
-    assertThat(metric(metrics, "cache_size\\{cache=\"pg_trickle_templates\"\\}"))
-        .isLessThanOrEqualTo(2);
+    for (int i = 0; i < 50 && metric(metrics, SIZE) > 2; i++) {
+      Thread.sleep(20);
+      metrics = live.pipeline().metrics().scrape();
+    }
+    assertThat(metric(metrics, SIZE)).isLessThanOrEqualTo(2);
     assertThat(metric(metrics, "cache_evictions_total\\{cache=\"pg_trickle_templates\"\\}"))
         .isPositive();
     assertThat(live.db().queryLong("SELECT count(*) FROM pgtrickle.pgt_delta_templates"))

@@ -7,11 +7,22 @@ import org.junit.jupiter.api.Test;
 
 final class RefreshCostsTest {
   @Test
-  void nothingLearned_appliesDeltas() {
+  void nothingLearned_leavesItToTheChangeRatio() {
     RefreshCosts c = new RefreshCosts();
-    assertThat(c.advise(1_000_000)).isEqualTo(Advice.DIFFERENTIAL);
+    assertThat(c.advise(1_000_000)).isEqualTo(Advice.UNMEASURED);
     c.recordFull(10, false);
-    assertThat(c.advise(1_000_000)).isEqualTo(Advice.DIFFERENTIAL);
+    assertThat(c.advise(1_000_000)).isEqualTo(Advice.UNMEASURED);
+  }
+
+  @Test
+  void aDeltaLargerThanAnyMeasured_isProbedWhenExtrapolationComesCloseToFull() {
+    RefreshCosts c = new RefreshCosts();
+    c.recordFull(370, false);
+    c.recordDifferential(10_000, 80); // 0.008 ms per row
+    assertThat(c.advise(50_000)).isEqualTo(Advice.PROBE_DIFFERENTIAL); // 400 <= 1.5 x 370
+    assertThat(c.advise(100_000)).isEqualTo(Advice.UNMEASURED); // 800 > 1.5 x 370
+    c.recordDifferential(50_000, 280); // measured: cheaper than extrapolated, and than FULL
+    assertThat(c.advise(50_000)).isEqualTo(Advice.DIFFERENTIAL);
   }
 
   @Test
@@ -21,7 +32,7 @@ final class RefreshCostsTest {
     c.recordDifferential(10_000, 55); // 0.0055 ms per row
     assertThat(c.advise(10_000)).isEqualTo(Advice.FULL_CHEAPER);
     assertThat(c.advise(5_000)).isEqualTo(Advice.FULL_CHEAPER); // 27.5 ms predicted
-    assertThat(c.advise(3_000)).isEqualTo(Advice.DIFFERENTIAL); // 16.5 ms: within 1.2 x 15
+    assertThat(c.advise(3_000)).isEqualTo(Advice.FULL_CHEAPER); // 16.5 ms > 15
     assertThat(c.advise(2_000)).isEqualTo(Advice.DIFFERENTIAL); // 11 ms predicted
   }
 
@@ -30,7 +41,7 @@ final class RefreshCostsTest {
     RefreshCosts c = new RefreshCosts();
     c.recordFull(400, false);
     c.recordDifferential(1, 5); // 5 ms per row, mostly fixed costs
-    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
+    assertThat(c.advise(1_000)).isEqualTo(Advice.UNMEASURED); // the change ratio decides
   }
 
   @Test
@@ -69,7 +80,7 @@ final class RefreshCostsTest {
     c.recordFull(20, false); // blended to 60
     c.recordDifferential(1_000, 50);
     assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
-    c.recordFull(20, false); // 40, and 50 > 1.2 * 40
+    c.recordFull(20, false); // 40, and 50 > 40
     assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
   }
 
@@ -95,7 +106,7 @@ final class RefreshCostsTest {
       assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
       c.recordFull(10, false);
     }
-    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
+    assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_DIFFERENTIAL);
     c.recordDifferential(1_000, 5);
     assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL); // 5 ms beats 10
   }
