@@ -13,12 +13,14 @@ import java.util.TreeMap;
  * <p>It predicts a delta's cost from DIFFERENTIAL refreshes of deltas at least as large, whose
  * fixed costs are spread over as many rows, so a cheap small delta never makes a larger one look
  * expensive; the estimate is the fastest of the last five such refreshes (timing noise only adds).
- * The cheaper prediction wins. A delta larger than any applied so far is extrapolated from the
- * largest one (which overestimates: fixed costs spread over fewer rows); when that comes within 1.5
- * times a FULL refresh, the delta is applied once to measure it, even above the change ratio. After
- * 50 FULL refreshes in a row a delta is applied once to measure it again, so that an outlier cannot
- * keep AUTO on FULL for good. A FULL duration known only from the initial fill (cold caches, a new
- * table) or from long ago is measured again when a delta is predicted to cost at least half of it.
+ * The cheaper prediction wins, except that one sample alone (perhaps a cold first run) predicts
+ * FULL only when it is more than 1.5 times a FULL refresh; otherwise the delta is measured again. A
+ * delta larger than any applied so far is extrapolated from the largest one (which overestimates:
+ * fixed costs spread over fewer rows); when that comes within 1.5 times a FULL refresh, the delta
+ * is applied once to measure it, even above the change ratio. After 50 FULL refreshes in a row a
+ * delta is applied once to measure it again, so that an outlier cannot keep AUTO on FULL for good.
+ * A FULL duration known only from the initial fill (cold caches, a new table) or from long ago is
+ * measured again when a delta is predicted to cost at least half of it.
  */
 public final class RefreshCosts {
   /** What AUTO should do with a delta, as far as costs go. */
@@ -116,7 +118,14 @@ public final class RefreshCosts {
     if (fullsSinceDifferential >= STALE_AFTER) {
       return Advice.PROBE_DIFFERENTIAL; // its estimate may be an old outlier
     }
-    return predicted > fullMillis ? Advice.FULL_CHEAPER : Advice.DIFFERENTIAL;
+    if (predicted <= fullMillis) {
+      return Advice.DIFFERENTIAL;
+    }
+    // one sample may be a cold first run of a delta this size: it condemns deltas only when it
+    // is far off
+    return perRow.getValue().size() < 2 && predicted <= PROBE_MARGIN * fullMillis
+        ? Advice.PROBE_DIFFERENTIAL
+        : Advice.FULL_CHEAPER;
   }
 
   /** The fastest recent sample: timing noise (GC, scheduling, cold caches) only ever adds. */

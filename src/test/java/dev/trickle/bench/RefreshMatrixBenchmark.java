@@ -156,8 +156,18 @@ public final class RefreshMatrixBenchmark {
                       String.join("/", autoModes.get(q)));
               cells.put(new Key(q, size, rate), c);
               log(
-                  "%s %d rows %d%%: FULL %.1f ms, DIFFERENTIAL %.1f ms, AUTO %.1f ms (%s)",
-                  q, size, rate, c.full(), c.differential(), c.auto(), c.autoModes());
+                  "%s %d rows %d%%: FULL %.1f ms, DIFFERENTIAL %.1f ms, AUTO %.1f ms (%s)"
+                      + " samples FULL %s DIFFERENTIAL %s AUTO %s",
+                  q,
+                  size,
+                  rate,
+                  c.full(),
+                  c.differential(),
+                  c.auto(),
+                  c.autoModes(),
+                  times.get(q + "_full"),
+                  times.get(q + "_differential"),
+                  times.get(q + "_auto"));
             }
           }
           verify(url);
@@ -242,6 +252,8 @@ public final class RefreshMatrixBenchmark {
     try (Connection c = DriverManager.getConnection(url);
         Statement s = c.createStatement()) {
       s.execute("VACUUM ANALYZE"); // the source and every stream table, as autovacuum would
+      // write the dirty pages now rather than in a checkpoint during some measurement
+      s.execute("CHECKPOINT");
     }
   }
 

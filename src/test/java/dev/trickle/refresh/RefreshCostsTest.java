@@ -30,10 +30,32 @@ final class RefreshCostsTest {
     RefreshCosts c = new RefreshCosts();
     c.recordFull(15, false);
     c.recordDifferential(10_000, 55); // 0.0055 ms per row
+    c.recordDifferential(10_000, 56);
     assertThat(c.advise(10_000)).isEqualTo(Advice.FULL_CHEAPER);
     assertThat(c.advise(5_000)).isEqualTo(Advice.FULL_CHEAPER); // 27.5 ms predicted
     assertThat(c.advise(3_000)).isEqualTo(Advice.FULL_CHEAPER); // 16.5 ms > 15
     assertThat(c.advise(2_000)).isEqualTo(Advice.DIFFERENTIAL); // 11 ms predicted
+  }
+
+  @Test
+  void oneSlowSample_isMeasuredAgainUnlessFarOff() {
+    RefreshCosts c = new RefreshCosts();
+    c.recordFull(10, false);
+    c.recordDifferential(1_000, 12); // a cold first run?
+    assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_DIFFERENTIAL);
+    c.recordDifferential(1_000, 6);
+    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
+
+    RefreshCosts far = new RefreshCosts();
+    far.recordFull(10, false);
+    far.recordDifferential(1_000, 16);
+    assertThat(far.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
+
+    RefreshCosts twice = new RefreshCosts();
+    twice.recordFull(10, false);
+    twice.recordDifferential(1_000, 12);
+    twice.recordDifferential(1_000, 13);
+    assertThat(twice.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
   }
 
   @Test
@@ -49,6 +71,7 @@ final class RefreshCostsTest {
     RefreshCosts c = new RefreshCosts();
     c.recordFull(20, true); // cold
     c.recordDifferential(1_000, 13);
+    c.recordDifferential(1_000, 14);
     assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_FULL); // 13 >= 20 / 2
     c.recordFull(9, false); // replaces the initial fill's duration
     assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
@@ -79,6 +102,7 @@ final class RefreshCostsTest {
     c.recordFull(100, false);
     c.recordFull(20, false); // blended to 60
     c.recordDifferential(1_000, 50);
+    c.recordDifferential(1_000, 51);
     assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
     c.recordFull(20, false); // 40, and 50 > 40
     assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
