@@ -3,7 +3,6 @@ package dev.trickle.refresh;
 import io.netty.buffer.Unpooled;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.postgresql.api.PostgresqlStatement;
-import io.r2dbc.spi.IsolationLevel;
 import java.nio.charset.StandardCharsets;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -24,8 +23,15 @@ final class R2dbcSession implements AutoCloseable {
     this.conn = conn;
   }
 
-  void begin() {
-    conn.beginTransaction(IsolationLevel.REPEATABLE_READ).block();
+  /**
+   * Begins a REPEATABLE READ transaction and runs its first query in the same round trip (one
+   * simple query message); the driver follows the transaction state the server reports.
+   *
+   * @param sql a query without parameters
+   * @return the first column of its first row
+   */
+  String beginAndQueryString(String sql) {
+    return queryString("BEGIN ISOLATION LEVEL REPEATABLE READ; " + sql);
   }
 
   void commit() {

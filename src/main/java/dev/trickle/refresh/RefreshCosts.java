@@ -12,15 +12,15 @@ import java.util.TreeMap;
  *
  * <p>It predicts a delta's cost from DIFFERENTIAL refreshes of deltas at least as large, whose
  * fixed costs are spread over as many rows, so a cheap small delta never makes a larger one look
- * expensive; the estimate is the fastest of the last five such refreshes (timing noise only adds).
- * The cheaper prediction wins, except that one sample alone (perhaps a cold first run) predicts
- * FULL only when it is more than 1.5 times a FULL refresh; otherwise the delta is measured again. A
- * delta larger than any applied so far is extrapolated from the largest one (which overestimates:
- * fixed costs spread over fewer rows); when that comes within 1.5 times a FULL refresh, the delta
- * is applied once to measure it, even above the change ratio. After 50 FULL refreshes in a row a
- * delta is applied once to measure it again, so that an outlier cannot keep AUTO on FULL for good.
- * A FULL duration known only from the initial fill (cold caches, a new table) or from long ago is
- * measured again when a delta is predicted to cost at least half of it.
+ * expensive; the estimate is the fastest of the last five such refreshes (timing noise only adds),
+ * and so is a FULL refresh's. The cheaper prediction wins, except that fewer than three samples (a
+ * cold first run, noise) predict FULL only when more than 1.5 times a FULL refresh; otherwise the
+ * delta is measured again. A delta larger than any applied so far is extrapolated from the largest
+ * one (which overestimates: fixed costs spread over fewer rows); when that comes within 1.5 times a
+ * FULL refresh, the delta is applied once to measure it, even above the change ratio. After 50 FULL
+ * refreshes in a row a delta is applied once to measure it again, so that an outlier cannot keep
+ * AUTO on FULL for good. A FULL duration known only from the initial fill (cold caches, a new
+ * table) or from long ago is measured again when a delta is predicted to cost at least half of it.
  */
 public final class RefreshCosts {
   /** What AUTO should do with a delta, as far as costs go. */
@@ -37,21 +37,24 @@ public final class RefreshCosts {
     PROBE_FULL
   }
 
-  private static final double WEIGHT_OF_NEW = 0.5;
-
   /** How much costlier than FULL an extrapolated delta may be and still be measured once. */
   static final double PROBE_MARGIN = 1.5;
 
   /** DIFFERENTIAL refreshes after which the FULL duration counts as stale. */
   static final int STALE_AFTER = 50;
 
-  private double fullMillis = Double.NaN;
+  /** The last FULL durations (only the initial fill's, until another FULL refresh ran). */
+  private final ArrayDeque<Double> fullSamples = new ArrayDeque<>();
+
   private boolean fullFromInitialFill;
   private int differentialsSinceFull;
   private int fullsSinceDifferential;
 
   /** DIFFERENTIAL samples kept per size class. */
   static final int SAMPLES = 5;
+
+  /** Samples of a size class needed before a prediction within the probe margin means FULL. */
+  static final int TRUSTED_SAMPLES = 3;
 
   private final TreeMap<Integer, ArrayDeque<Double>> millisPerRowBySize = new TreeMap<>();
 
@@ -62,11 +65,13 @@ public final class RefreshCosts {
    * @param initialFill whether it was the stream table's initial fill
    */
   public synchronized void recordFull(double millis, boolean initialFill) {
-    if (Double.isNaN(fullMillis) || initialFill || fullFromInitialFill) {
-      fullMillis = millis;
-    } else {
-      fullMillis = blend(fullMillis, millis);
+    if (initialFill || fullFromInitialFill || differentialsSinceFull >= STALE_AFTER) {
+      // the initial fill (cold caches) and durations from long ago are no guide to this one
+      fullSamples.clear();
+    } else if (fullSamples.size() == SAMPLES) {
+      fullSamples.removeFirst();
     }
+    fullSamples.addLast(millis);
     fullFromInitialFill = initialFill;
     differentialsSinceFull = 0;
     fullsSinceDifferential++;
@@ -92,6 +97,11 @@ public final class RefreshCosts {
     fullsSinceDifferential = 0;
   }
 
+  /** Whether the latest refresh recorded was a FULL one. */
+  public synchronized boolean lastWasFull() {
+    return fullsSinceDifferential > 0;
+  }
+
   /**
    * Advises on a delta.
    *
@@ -100,9 +110,10 @@ public final class RefreshCosts {
    *     compare
    */
   public synchronized Advice advise(long rows) {
-    if (Double.isNaN(fullMillis) || millisPerRowBySize.isEmpty()) {
+    if (fullSamples.isEmpty() || millisPerRowBySize.isEmpty()) {
       return Advice.UNMEASURED;
     }
+    double fullMillis = fastest(fullSamples);
     Map.Entry<Integer, ArrayDeque<Double>> perRow =
         millisPerRowBySize.ceilingEntry(sizeClass(rows));
     if (perRow == null) {
@@ -121,9 +132,8 @@ public final class RefreshCosts {
     if (predicted <= fullMillis) {
       return Advice.DIFFERENTIAL;
     }
-    // one sample may be a cold first run of a delta this size: it condemns deltas only when it
-    // is far off
-    return perRow.getValue().size() < 2 && predicted <= PROBE_MARGIN * fullMillis
+    // one or two samples may be a cold first run and noise: they condemn deltas only when far off
+    return perRow.getValue().size() < TRUSTED_SAMPLES && predicted <= PROBE_MARGIN * fullMillis
         ? Advice.PROBE_DIFFERENTIAL
         : Advice.FULL_CHEAPER;
   }
@@ -135,9 +145,5 @@ public final class RefreshCosts {
 
   private static int sizeClass(long rows) {
     return 63 - Long.numberOfLeadingZeros(Math.max(rows, 1));
-  }
-
-  private static double blend(double old, double now) {
-    return old + WEIGHT_OF_NEW * (now - old);
   }
 }

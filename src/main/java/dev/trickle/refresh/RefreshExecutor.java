@@ -49,6 +49,16 @@ public final class RefreshExecutor implements AutoCloseable {
   static final int ANALYZE_DELTA_ROWS = 1000;
 
   /**
+   * Planner settings of differential refreshes ({@code dvm.merge_planner_hints}): a delta statement
+   * reads few rows but may carry large cost estimates (common table expressions of unknown size),
+   * which would make the server JIT-compile it for up to a second; and its keys are few, so probing
+   * indexes beats scanning (on cached or solid state storage, which the default random_page_cost of
+   * 4 does not assume).
+   */
+  private static final String PLANNER_HINTS =
+      "set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true)";
+
+  /**
    * Creates the executor.
    *
    * @param connect opens an R2DBC connection
@@ -117,15 +127,26 @@ public final class RefreshExecutor implements AutoCloseable {
 
   private RefreshOutcome run(
       R2dbcSession s, StreamTable st, String forcedFullReason, Instant started) throws Exception {
-    s.begin();
     // The commit waits for its WAL flush (synchronous_commit stays on): after a server crash the
     // service's in-memory frontiers must not be ahead of the committed ones.
+    // Delta statements are planned for the delta at hand (its size varies a hundredfold), never
+    // with a generic plan of the session's statement cache. The planner hints are set up front
+    // when a delta is likely (DIFFERENTIAL, or AUTO after a delta), saving a round trip, and reset
+    // should FULL be chosen after all.
+    boolean hints =
+        plannerHints
+            && forcedFullReason == null
+            && st.strategy() != dev.trickle.model.Strategy.FULL_ONLY
+            && (st.mode() == dev.trickle.config.RefreshMode.DIFFERENTIAL
+                || (st.mode() == dev.trickle.config.RefreshMode.AUTO
+                    && !costsOf(st).lastWasFull()));
     PgSnapshot snapshot =
         PgSnapshot.parse(
-            s.queryString(
+            s.beginAndQueryString(
                 "SELECT pg_current_snapshot()::text, set_config('work_mem', '"
                     + workMemMb
-                    + "MB', true)"));
+                    + "MB', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
+                    + (hints ? ", " + PLANNER_HINTS : "")));
     List<WalTransaction> delta = List.of();
     ModePolicy.Decision decision;
     long changeCount = 0;
@@ -163,24 +184,20 @@ public final class RefreshExecutor implements AutoCloseable {
     long affected = 0;
     Object deleted = new R2dbcSession.NullOf(Long.class);
     Object inserted = new R2dbcSession.NullOf(Long.class);
-    if (decision.mode() == ModePolicy.Applied.FULL) {
+    boolean differential = decision.mode() == ModePolicy.Applied.DIFFERENTIAL;
+    if (plannerHints && hints != differential) { // the guess was wrong
+      s.execute(
+          differential
+              ? "SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1"
+              : "SET LOCAL jit TO DEFAULT; SET LOCAL random_page_cost TO DEFAULT");
+    }
+    if (!differential) {
       long del = s.execute(sql.fullRefresh().get(0));
       long ins = s.execute(sql.fullRefresh().get(1));
       affected = del + ins;
       deleted = del;
       inserted = ins;
     } else {
-      // delta statements are planned for the delta at hand (its size varies a hundredfold), never
-      // with a generic plan of the session's statement cache
-      String settings = "SET LOCAL plan_cache_mode = force_custom_plan";
-      if (plannerHints) {
-        // a delta statement reads few rows but may carry large cost estimates (common table
-        // expressions of unknown size), which would make the server JIT-compile it for up to a
-        // second; and its keys are few, so probing indexes beats scanning (on cached or solid
-        // state storage, which the default random_page_cost of 4 does not assume)
-        settings += "; SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1";
-      }
-      s.execute(settings);
       List<Object> binds = new java.util.ArrayList<>();
       for (RefreshSql.Delta d : sql.deltas()) {
         DeltaEncoder.Encoded encoded =

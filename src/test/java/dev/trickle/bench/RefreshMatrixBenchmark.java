@@ -129,12 +129,15 @@ public final class RefreshMatrixBenchmark {
           for (int rate : rates) {
             Map<String, List<Double>> times = new LinkedHashMap<>();
             Map<String, List<String>> autoModes = new LinkedHashMap<>();
+            Map<String, List<String>> autoReasons = new LinkedHashMap<>();
             for (int r = 0; r < reps; r++) {
               change(url, size * rate / 100);
               vacuum(url);
               pipeline.admin().refresh(new TableRef("public", "warm"));
               for (String q : QUERIES.keySet()) {
-                for (String mode : MODES) {
+                for (int m = 0; m < MODES.size(); m++) {
+                  // the modes take turns going first, so that none always follows a FULL refresh
+                  String mode = MODES.get((m + r) % MODES.size());
                   String name = q + "_" + mode.toLowerCase(Locale.ROOT);
                   // an unmeasured refresh without changes: its fence passes the WAL the previous
                   // refresh wrote, so the measured one pays only for its own
@@ -143,6 +146,7 @@ public final class RefreshMatrixBenchmark {
                   times.computeIfAbsent(name, k -> new ArrayList<>()).add(lastRefreshMillis(url));
                   if (mode.equals("AUTO")) {
                     autoModes.computeIfAbsent(q, k -> new ArrayList<>()).add(o.mode().name());
+                    autoReasons.computeIfAbsent(q, k -> new ArrayList<>()).add(o.reasonCode());
                   }
                 }
               }
@@ -157,7 +161,7 @@ public final class RefreshMatrixBenchmark {
               cells.put(new Key(q, size, rate), c);
               log(
                   "%s %d rows %d%%: FULL %.1f ms, DIFFERENTIAL %.1f ms, AUTO %.1f ms (%s)"
-                      + " samples FULL %s DIFFERENTIAL %s AUTO %s",
+                      + " samples FULL %s DIFFERENTIAL %s AUTO %s %s",
                   q,
                   size,
                   rate,
@@ -167,7 +171,8 @@ public final class RefreshMatrixBenchmark {
                   c.autoModes(),
                   times.get(q + "_full"),
                   times.get(q + "_differential"),
-                  times.get(q + "_auto"));
+                  times.get(q + "_auto"),
+                  autoReasons.get(q));
             }
           }
           verify(url);

@@ -31,6 +31,7 @@ final class RefreshCostsTest {
     c.recordFull(15, false);
     c.recordDifferential(10_000, 55); // 0.0055 ms per row
     c.recordDifferential(10_000, 56);
+    c.recordDifferential(10_000, 57);
     assertThat(c.advise(10_000)).isEqualTo(Advice.FULL_CHEAPER);
     assertThat(c.advise(5_000)).isEqualTo(Advice.FULL_CHEAPER); // 27.5 ms predicted
     assertThat(c.advise(3_000)).isEqualTo(Advice.FULL_CHEAPER); // 16.5 ms > 15
@@ -51,11 +52,13 @@ final class RefreshCostsTest {
     far.recordDifferential(1_000, 16);
     assertThat(far.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
 
-    RefreshCosts twice = new RefreshCosts();
-    twice.recordFull(10, false);
-    twice.recordDifferential(1_000, 12);
-    twice.recordDifferential(1_000, 13);
-    assertThat(twice.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
+    RefreshCosts thrice = new RefreshCosts();
+    thrice.recordFull(10, false);
+    thrice.recordDifferential(1_000, 12);
+    thrice.recordDifferential(1_000, 13);
+    assertThat(thrice.advise(1_000)).isEqualTo(Advice.PROBE_DIFFERENTIAL);
+    thrice.recordDifferential(1_000, 12);
+    assertThat(thrice.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
   }
 
   @Test
@@ -72,6 +75,7 @@ final class RefreshCostsTest {
     c.recordFull(20, true); // cold
     c.recordDifferential(1_000, 13);
     c.recordDifferential(1_000, 14);
+    c.recordDifferential(1_000, 15);
     assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_FULL); // 13 >= 20 / 2
     c.recordFull(9, false); // replaces the initial fill's duration
     assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
@@ -97,15 +101,35 @@ final class RefreshCostsTest {
   }
 
   @Test
-  void fullDurationsAreBlended() {
+  void fullDuration_isTheFastestRecentOne() {
     RefreshCosts c = new RefreshCosts();
     c.recordFull(100, false);
-    c.recordFull(20, false); // blended to 60
+    c.recordFull(60, false);
     c.recordDifferential(1_000, 50);
     c.recordDifferential(1_000, 51);
-    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL);
-    c.recordFull(20, false); // 40, and 50 > 40
-    assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER);
+    c.recordDifferential(1_000, 52);
+    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL); // 50 <= 60
+    c.recordFull(40, false);
+    assertThat(c.advise(1_000)).isEqualTo(Advice.FULL_CHEAPER); // 50 > 40
+    for (int i = 0; i < RefreshCosts.SAMPLES; i++) {
+      c.recordFull(70, false);
+    }
+    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL); // the 40 ms FULL has aged out
+  }
+
+  @Test
+  void aFullDurationFromLongAgo_isReplacedByTheProbe() {
+    RefreshCosts c = new RefreshCosts();
+    c.recordFull(10, false);
+    for (int i = 0; i < RefreshCosts.STALE_AFTER; i++) {
+      c.recordDifferential(1_000, 9);
+    }
+    assertThat(c.advise(1_000)).isEqualTo(Advice.PROBE_FULL);
+    c.recordFull(30, false); // the table grew
+    for (int i = 0; i < RefreshCosts.SAMPLES; i++) {
+      c.recordDifferential(1_000, 12); // so did the delta's cost
+    }
+    assertThat(c.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL); // 12 <= 30, not > 10
   }
 
   @Test
