@@ -145,6 +145,23 @@ public final class ChangeStore {
   }
 
   /**
+   * Number of row changes, to the stream table's sources, in its pending transactions (a refresh
+   * may find more: those that arrive before its fence comes back).
+   */
+  public synchronized long pendingChanges(long id) {
+    Table t = tables.get(id);
+    long n = 0;
+    if (t != null) {
+      for (WalTransaction tx : t.pending) {
+        for (TableRef source : t.sources) {
+          n += tx.changeCount(source);
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
    * The delta of a refresh: pending transactions visible in the refresh snapshot. Call it only
    * after the refresh's fence came back, so that every such transaction has been received.
    *

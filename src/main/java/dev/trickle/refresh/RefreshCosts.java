@@ -19,8 +19,10 @@ import java.util.TreeMap;
  * one (which overestimates: fixed costs spread over fewer rows); when that comes within 1.5 times a
  * FULL refresh, the delta is applied once to measure it, even above the change ratio. After 50 FULL
  * refreshes in a row a delta is applied once to measure it again, so that an outlier cannot keep
- * AUTO on FULL for good. A FULL duration known only from the initial fill (cold caches, a new
- * table) or from long ago is measured again when a delta is predicted to cost at least half of it.
+ * AUTO on FULL for good. A FULL duration from long ago is measured again when a delta is predicted
+ * to cost at least half of it; one known only from the initial fill (cold caches, a new table:
+ * often several times slower than later FULL refreshes) when a delta is predicted to cost at least
+ * an eighth of it.
  */
 public final class RefreshCosts {
   /** What AUTO should do with a delta, as far as costs go. */
@@ -123,7 +125,10 @@ public final class RefreshCosts {
           : Advice.UNMEASURED;
     }
     double predicted = fastest(perRow.getValue()) * rows;
-    if (fullFromInitialFill || differentialsSinceFull >= STALE_AFTER) {
+    if (fullFromInitialFill) {
+      return predicted >= fullMillis / 8 ? Advice.PROBE_FULL : Advice.DIFFERENTIAL;
+    }
+    if (differentialsSinceFull >= STALE_AFTER) {
       return predicted >= fullMillis / 2 ? Advice.PROBE_FULL : Advice.DIFFERENTIAL;
     }
     if (fullsSinceDifferential >= STALE_AFTER) {

@@ -83,6 +83,21 @@ final class RefreshCostsTest {
   }
 
   @Test
+  void aColdInitialFill_isMeasuredAgainSooner_thanAnOldFullDuration() {
+    RefreshCosts fill = new RefreshCosts();
+    fill.recordFull(40, true); // cold, perhaps five times a warm FULL refresh
+    fill.recordDifferential(1_000, 10);
+    assertThat(fill.advise(1_000)).isEqualTo(Advice.PROBE_FULL); // 10 >= 40 / 8
+
+    RefreshCosts old = new RefreshCosts();
+    old.recordFull(40, false);
+    for (int i = 0; i < RefreshCosts.STALE_AFTER; i++) {
+      old.recordDifferential(1_000, 10);
+    }
+    assertThat(old.advise(1_000)).isEqualTo(Advice.DIFFERENTIAL); // 10 < 40 / 2
+  }
+
+  @Test
   void cheapDeltas_neverProbe() {
     RefreshCosts c = new RefreshCosts();
     c.recordFull(400, true);
