@@ -77,6 +77,21 @@ public record RefreshSql(
     }
   }
 
+  /**
+   * The hidden columns ({@code __pgt_...}) of the storage, in order: a stream table whose existing
+   * storage has others was created by a release with another layout and is created again.
+   */
+  public List<String> hiddenColumns() {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?<![\\w\"])(__pgt_[a-z0-9_]+) ")
+            .matcher(createStorage.get(0));
+    List<String> out = new java.util.ArrayList<>();
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
+  }
+
   /** The first delta table's creating statement, or null for FULL_ONLY. */
   public String deltaTable() {
     return deltas.isEmpty() ? null : deltas.get(0).createTable();

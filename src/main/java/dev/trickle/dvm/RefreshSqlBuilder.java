@@ -11,9 +11,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * Generates a stream table's SQL (pure). Row identity lives in hidden columns: {@code __pgt_row_id}
- * (md5 of the source key for KEYED, of the row's content otherwise) and, where rows may repeat,
- * {@code __pgt_dup} numbering the copies 1..n.
+ * Generates a stream table's SQL (pure). Row identity lives in hidden columns: for KEYED, a copy of
+ * the source key ({@code __pgt_k1..}, unique); otherwise {@code __pgt_row_id} (md5 of the row's
+ * content) and {@code __pgt_dup} numbering the copies of a row 1..n.
  *
  * <p>KEYED delta: the changed source keys are shipped; the MERGE deletes their rows and re-derives
  * them from the source in the refresh snapshot (exact without old row images, and immune to
@@ -96,21 +96,17 @@ public final class RefreshSqlBuilder {
         columns.stream()
             .map(c -> quoteIdent(c.name()) + " " + c.type())
             .collect(Collectors.joining(", "));
-    boolean dup = strategy != Strategy.KEYED;
+    if (strategy == Strategy.KEYED) {
+      return keyed(target, colList, columns, defs, shape, source, create);
+    }
     create.add(
         "CREATE TABLE "
             + target
             + " ("
             + defs
             + (defs.isEmpty() ? "" : ", ")
-            + "__pgt_row_id uuid NOT NULL"
-            + (dup ? ", __pgt_dup int NOT NULL" : "")
-            + ")");
-    create.add(
-        "CREATE UNIQUE INDEX ON " + target + " (__pgt_row_id" + (dup ? ", __pgt_dup" : "") + ")");
-    if (strategy == Strategy.KEYED) {
-      return keyed(target, colList, columns, shape, source, create);
-    }
+            + "__pgt_row_id uuid NOT NULL, __pgt_dup int NOT NULL)");
+    create.add("CREATE UNIQUE INDEX ON " + target + " (__pgt_row_id, __pgt_dup)");
     List<String> full =
         List.of(
             "DELETE FROM " + target,
@@ -129,41 +125,53 @@ public final class RefreshSqlBuilder {
     return multiset(id, target, colList, columns, shape, source, create, full);
   }
 
+  /**
+   * KEYED storage keeps a copy of the source key in hidden columns {@code __pgt_k1..}, unique: a
+   * row is found by its key's own equality, without hashing anything.
+   */
   private static RefreshSql keyed(
       String target,
       String colList,
       List<Column> columns,
+      String defs,
       ScanShape shape,
       SourceTable source,
       List<String> create) {
+    int k = source.key().size();
+    String hidden = joined(k, i -> "__pgt_k" + (i + 1));
+    create.add(
+        "CREATE TABLE "
+            + target
+            + " ("
+            + defs
+            + (defs.isEmpty() ? "" : ", ")
+            + joined(k, i -> "__pgt_k" + (i + 1) + " " + source.key().get(i).type() + " NOT NULL")
+            + ")");
+    create.add("CREATE UNIQUE INDEX ON " + target + " (" + hidden + ")");
     // the changed keys arrive as one text array per key column ($1, $2, ...), each element cast
     // to the key column's type; the planner sees the arrays' lengths (custom plans)
     String keys =
         "(SELECT "
             + joined(
-                source.key().size(),
+                k,
                 i ->
                     "CAST(u.k"
                         + (i + 1)
                         + " AS "
                         + source.key().get(i).type()
-                        + ") AS "
-                        + quoteIdent(source.key().get(i).name()))
+                        + ") AS __pgt_r"
+                        + (i + 1))
             + " FROM unnest("
             + joined(source.key().size(), i -> "CAST($" + (i + 1) + " AS text[])")
             + ") AS u("
             + joined(source.key().size(), i -> "k" + (i + 1))
             + "))";
-    String keyCols = joined(source.key().size(), i -> quoteIdent(source.key().get(i).name()));
-    String aliasKeys =
-        joined(
-            source.key().size(), i -> shape.alias() + "." + quoteIdent(source.key().get(i).name()));
+    String aliasKeys = joined(k, i -> shape.alias() + "." + quoteIdent(source.key().get(i).name()));
     String items =
         joined(shape.items().size(), i -> shape.items().get(i) + " AS __pgt_c" + (i + 1));
     String from =
         " FROM " + source.table().quoted() + (shape.aliased() ? " AS " + shape.alias() : "");
     String where = shape.where() == null ? "true" : "(" + shape.where() + ")";
-    String rowId = "md5(ROW(" + aliasKeys + ")::text)::uuid";
     List<String> full =
         List.of(
             "DELETE FROM " + target,
@@ -172,10 +180,11 @@ public final class RefreshSqlBuilder {
                 + " ("
                 + colList
                 + (colList.isEmpty() ? "" : ", ")
-                + "__pgt_row_id) SELECT "
+                + hidden
+                + ") SELECT "
                 + items
                 + (items.isEmpty() ? "" : ", ")
-                + rowId
+                + aliasKeys
                 + from
                 + " WHERE "
                 + where);
@@ -183,12 +192,16 @@ public final class RefreshSqlBuilder {
     String sets =
         joined(columns.size(), i -> quoteIdent(columns.get(i).name()) + " = s.__pgt_c" + (i + 1));
     String keyMatch =
-        IntStream.range(0, source.key().size())
-            .mapToObj(i -> "n.__pgt_k" + (i + 1) + " = k." + quoteIdent(source.key().get(i).name()))
+        IntStream.range(0, k)
+            .mapToObj(i -> "n.__pgt_k" + (i + 1) + " = k.__pgt_r" + (i + 1))
+            .collect(Collectors.joining(" AND "));
+    String targetMatch =
+        IntStream.range(0, k)
+            .mapToObj(i -> "t.__pgt_k" + (i + 1) + " = s.__pgt_r" + (i + 1))
             .collect(Collectors.joining(" AND "));
     String keyOuts =
         joined(
-            source.key().size(),
+            k,
             i ->
                 shape.alias()
                     + "."
@@ -196,19 +209,15 @@ public final class RefreshSqlBuilder {
                     + " AS __pgt_k"
                     + (i + 1));
     // each changed key once (the encoder ships distinct keys: a DISTINCT here would hide the
-    // number of keys from the planner, which then probes indexes for 50,000 keys), with its row
-    // id; its row as the source has it now (if the filter keeps it), through the key index or,
-    // for many keys, a hash join
+    // number of keys from the planner, which then probes indexes for 50,000 keys); its row as the
+    // source has it now (if the filter keeps it), through the key index or, for many keys, a hash
+    // join; the stream table's row through its unique index on the key
     String merge =
         "MERGE INTO "
             + target
-            + " t USING (SELECT k.__pgt_rid, n.* FROM (SELECT "
-            + keyCols
-            + ", md5(ROW("
-            + keyCols
-            + ")::text)::uuid AS __pgt_rid FROM "
+            + " t USING (SELECT k.*, n.* FROM "
             + keys
-            + " d) k LEFT JOIN (SELECT "
+            + " k LEFT JOIN (SELECT "
             + items
             + (items.isEmpty() ? "" : ", ")
             + keyOuts
@@ -218,7 +227,8 @@ public final class RefreshSqlBuilder {
             + where
             + ") n ON "
             + keyMatch
-            + ") s ON t.__pgt_row_id = s.__pgt_rid"
+            + ") s ON "
+            + targetMatch
             + " WHEN MATCHED AND s.__pgt_found IS NULL THEN DELETE"
             + (columns.isEmpty()
                 ? ""
@@ -226,10 +236,12 @@ public final class RefreshSqlBuilder {
             + " WHEN NOT MATCHED AND s.__pgt_found THEN INSERT ("
             + colList
             + (colList.isEmpty() ? "" : ", ")
-            + "__pgt_row_id) VALUES ("
+            + hidden
+            + ") VALUES ("
             + sCols
             + (sCols.isEmpty() ? "" : ", ")
-            + "s.__pgt_rid)";
+            + joined(k, i -> "s.__pgt_r" + (i + 1))
+            + ")";
     return new RefreshSql(
         Strategy.KEYED,
         create,

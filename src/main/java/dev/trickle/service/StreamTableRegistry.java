@@ -11,6 +11,7 @@ import dev.trickle.refresh.StreamTable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +37,24 @@ final class StreamTableRegistry {
       String origin,
       int templateCacheMaxEntries)
       throws SQLException {
+    String changed = null;
     if (row != null && !row.query().equals(p.query())) {
-      log.info("query of {} changed; recreating it", p.name());
+      changed = "query of " + p.name() + " changed";
+    } else if (row != null) {
+      List<String> existing = hiddenColumns(conn, p.name());
+      if (!existing.isEmpty() && !existing.equals(p.sql().hiddenColumns())) {
+        changed =
+            "storage of "
+                + p.name()
+                + " has the layout of another release ("
+                + String.join(", ", existing)
+                + ", now "
+                + String.join(", ", p.sql().hiddenColumns())
+                + ")";
+      }
+    }
+    if (changed != null) {
+      log.info("{}; recreating it", changed);
       conn.setAutoCommit(false);
       try (Statement st = conn.createStatement()) {
         st.execute("DROP TABLE IF EXISTS " + p.name().quoted());
@@ -107,12 +124,33 @@ final class StreamTableRegistry {
         version);
   }
 
+  /** The hidden columns ({@code __pgt_...}) of an existing table, in order (none if missing). */
+  private static List<String> hiddenColumns(Connection conn, TableRef table) throws SQLException {
+    List<String> out = new java.util.ArrayList<>();
+    try (java.sql.PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN"
+                + " pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?"
+                + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attname LIKE '\\_\\_pgt\\_%'"
+                + " ORDER BY a.attnum")) {
+      ps.setString(1, table.schema());
+      ps.setString(2, table.name());
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
   /**
    * The revision of the delta SQL generator. Bump it when the SQL generated for a stream table
-   * changes shape (2: KEYED changed keys bound as arrays instead of copied into a temp table), so
-   * that templates stored by an older release are regenerated rather than reused.
+   * changes shape (2: KEYED changed keys bound as arrays instead of copied into a temp table; 3:
+   * KEYED rows identified by a copy of the key instead of its md5), so that templates stored by an
+   * older release are regenerated rather than reused.
    */
-  static final int GENERATOR_REVISION = 2;
+  static final int GENERATOR_REVISION = 3;
 
   /**
    * The version of a stream table's generated SQL: it changes when anything it is generated from

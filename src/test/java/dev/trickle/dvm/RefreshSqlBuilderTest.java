@@ -128,7 +128,7 @@ final class RefreshSqlBuilderTest {
   }
 
   @Test
-  void build_keyed_rowIdHashesSourceKeyAndIndexIsUniqueOnIt() {
+  void build_keyed_storageKeepsACopyOfTheKey_uniquelyIndexed() {
     RefreshSql sql = keyed();
 
     assertThat(sql.strategy()).isEqualTo(Strategy.KEYED);
@@ -136,14 +136,17 @@ final class RefreshSqlBuilderTest {
     assertThat(sql.createStorage().get(0))
         .startsWith("CREATE TABLE \"app\".\"big orders\" (")
         .contains("\"id\" integer, \"select\" text, \"doubled\" numeric")
-        .contains("__pgt_row_id uuid NOT NULL")
+        .endsWith("__pgt_k1 integer NOT NULL)")
+        .doesNotContain("__pgt_row_id")
         .doesNotContain("__pgt_dup");
+    assertThat(sql.hiddenColumns()).containsExactly("__pgt_k1");
     assertThat(sql.createStorage().get(1))
-        .isEqualTo("CREATE UNIQUE INDEX ON \"app\".\"big orders\" (__pgt_row_id)");
+        .isEqualTo("CREATE UNIQUE INDEX ON \"app\".\"big orders\" (__pgt_k1)");
     assertThat(sql.fullRefresh().get(0)).isEqualTo("DELETE FROM \"app\".\"big orders\"");
     assertThat(sql.fullRefresh().get(1))
-        .contains("md5(ROW(w.\"id\")::text)::uuid")
-        .contains("FROM \"public\".\"we\"\"ird\" AS w WHERE (w.amount > 10)");
+        .contains("(\"id\", \"select\", \"doubled\", __pgt_k1) SELECT")
+        .contains("w.amount * 2 AS __pgt_c3, w.\"id\" FROM \"public\".\"we\"\"ird\" AS w WHERE")
+        .doesNotContain("md5");
   }
 
   @Test
@@ -156,8 +159,8 @@ final class RefreshSqlBuilderTest {
     assertThat(sql.copyIn()).isNull();
     assertThat(sql.applyDelta())
         .contains(
-            "FROM (SELECT CAST(u.k1 AS integer) AS \"id\" FROM unnest(CAST($1 AS text[])) AS"
-                + " u(k1)) d) k")
+            "USING (SELECT k.*, n.* FROM (SELECT CAST(u.k1 AS integer) AS __pgt_r1 FROM"
+                + " unnest(CAST($1 AS text[])) AS u(k1)) k LEFT JOIN")
         .doesNotContain("$2");
   }
 
@@ -167,10 +170,10 @@ final class RefreshSqlBuilderTest {
 
     assertThat(merge)
         .startsWith("MERGE INTO \"app\".\"big orders\" t USING ")
-        .contains("(SELECT \"id\", md5(ROW(\"id\")::text)::uuid AS __pgt_rid FROM (SELECT CAST(")
         .contains("w.\"id\" AS __pgt_k1, true AS __pgt_found")
-        .contains("n ON n.__pgt_k1 = k.\"id\")")
-        .contains("ON t.__pgt_row_id = s.__pgt_rid")
+        .contains("n ON n.__pgt_k1 = k.__pgt_r1)")
+        .contains("ON t.__pgt_k1 = s.__pgt_r1")
+        .doesNotContain("md5")
         .contains("WHEN MATCHED AND s.__pgt_found IS NULL THEN DELETE")
         .contains(
             "WHEN MATCHED AND (t.\"id\" IS DISTINCT FROM s.__pgt_c1 OR t.\"select\" COLLATE \"C\""
@@ -179,12 +182,12 @@ final class RefreshSqlBuilderTest {
                 + " s.__pgt_c1, \"select\" = s.__pgt_c2, \"doubled\" = s.__pgt_c3")
         .endsWith(
             "WHEN NOT MATCHED AND s.__pgt_found THEN INSERT (\"id\", \"select\","
-                + " \"doubled\", __pgt_row_id) VALUES (s.__pgt_c1, s.__pgt_c2, s.__pgt_c3,"
-                + " s.__pgt_rid)");
+                + " \"doubled\", __pgt_k1) VALUES (s.__pgt_c1, s.__pgt_c2, s.__pgt_c3,"
+                + " s.__pgt_r1)");
   }
 
   @Test
-  void build_keyedCompositeKeyNoWhere_hashesAllKeyColumnsInOrder() {
+  void build_keyedCompositeKeyNoWhere_copiesAllKeyColumnsInOrder() {
     SourceTable src =
         new SourceTable(
             WEIRD,
@@ -206,15 +209,19 @@ final class RefreshSqlBuilderTest {
             src);
 
     assertThat(sql.deltaColumns()).containsExactly("select", "id");
+    assertThat(sql.createStorage().get(0))
+        .endsWith("__pgt_k1 text NOT NULL, __pgt_k2 integer NOT NULL)");
+    assertThat(sql.hiddenColumns()).containsExactly("__pgt_k1", "__pgt_k2");
+    assertThat(sql.createStorage().get(1)).endsWith("(__pgt_k1, __pgt_k2)");
     assertThat(sql.fullRefresh().get(1))
-        .contains("md5(ROW(we\"ird.\"select\", we\"ird.\"id\")::text)::uuid")
+        .contains("we\"ird.\"select\", we\"ird.\"id\" FROM")
         .endsWith(" WHERE true");
     assertThat(sql.applyDelta())
         .contains(
-            "md5(ROW(\"select\", \"id\")::text)::uuid AS __pgt_rid FROM (SELECT CAST(u.k1 AS"
-                + " text) AS \"select\", CAST(u.k2 AS integer) AS \"id\" FROM unnest(CAST($1 AS"
-                + " text[]), CAST($2 AS text[])) AS u(k1, k2)) d)")
-        .contains("n ON n.__pgt_k1 = k.\"select\" AND n.__pgt_k2 = k.\"id\"");
+            "(SELECT CAST(u.k1 AS text) AS __pgt_r1, CAST(u.k2 AS integer) AS __pgt_r2 FROM"
+                + " unnest(CAST($1 AS text[]), CAST($2 AS text[])) AS u(k1, k2)) k")
+        .contains("n ON n.__pgt_k1 = k.__pgt_r1 AND n.__pgt_k2 = k.__pgt_r2")
+        .contains("ON t.__pgt_k1 = s.__pgt_r1 AND t.__pgt_k2 = s.__pgt_r2");
   }
 
   @Test

@@ -67,6 +67,39 @@ final class ReconfigureIT {
   }
 
   @Test
+  void storageOfAnotherReleasesLayout_isCreatedAgainAndFilled() throws Exception {
+    db.execute(
+        "CREATE TABLE w (id int PRIMARY KEY, v int)",
+        "INSERT INTO w SELECT g, g FROM generate_series(1, 50) g");
+    String query = "SELECT id, v FROM w WHERE v > 5";
+    String yaml = "stream_tables:\n  - name: st_w\n    query: " + query + "\n    schedule: 50ms\n";
+    try (Connection c = db.connect();
+        Statement st = c.createStatement()) {
+      try (PipelineFixture p =
+          PipelineFixture.start(PipelineFixture.writeConfig(db, "layout", yaml))) {
+        assertThat(Oracle.awaitEqual(c, "st_w", query, 20_000)).isZero();
+        assertThat(p.pipeline().streamTables()).hasSize(1);
+      }
+      // what an older release left: the row id as an md5 of the key
+      st.execute("ALTER TABLE st_w DROP COLUMN __pgt_k1");
+      st.execute("ALTER TABLE st_w ADD COLUMN __pgt_row_id uuid");
+      st.execute("UPDATE w SET v = v + 10 WHERE id <= 10");
+      try (PipelineFixture p =
+          PipelineFixture.start(PipelineFixture.writeConfig(db, "layout", yaml))) {
+        assertThat(Oracle.awaitEqual(c, "st_w", query, 20_000)).isZero();
+        st.execute("DELETE FROM w WHERE id % 3 = 0");
+        assertThat(Oracle.awaitEqual(c, "st_w", query, 20_000)).isZero();
+        assertThat(
+                db.queryLong(
+                    "SELECT count(*) FROM pg_attribute WHERE attrelid = 'st_w'::regclass AND"
+                        + " attname = '__pgt_k1' AND NOT attisdropped"))
+            .isEqualTo(1);
+        assertThat(p.pipeline().isReady()).isTrue();
+      }
+    }
+  }
+
+  @Test
   void aStreamTableOfAnotherPipeline_isRefusedByName() throws Exception {
     db.execute("CREATE TABLE u (id int PRIMARY KEY)");
     String yaml = "stream_tables:\n  - name: st_u\n    query: SELECT id FROM u\n";
