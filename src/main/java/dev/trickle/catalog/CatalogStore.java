@@ -103,6 +103,25 @@ public final class CatalogStore {
     }
   }
 
+  /** Status of a stream table whose circuit breaker opened. */
+  public static final String SUSPENDED = "SUSPENDED";
+
+  /**
+   * Marks a stream table suspended: it is not refreshed until asked, and its frontier is forgotten
+   * (its changes are no longer kept), so that the refresh that resumes it fills it anew, also after
+   * a restart.
+   */
+  public static void markSuspended(Connection conn, long id) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET status = ?, frontier = NULL, updated_at ="
+                + " now() WHERE pgt_id = ?")) {
+      ps.setString(1, SUSPENDED);
+      ps.setLong(2, id);
+      ps.executeUpdate();
+    }
+  }
+
   /** Records a failed refresh on the registry row. */
   public static void recordError(Connection conn, long id, String error) throws SQLException {
     try (PreparedStatement ps =

@@ -47,8 +47,8 @@ public record SchedulerSettings(
           Integer.class,
           3,
           "refreshes",
-          "consecutive failed refreshes after which a stream table is marked ERROR and retried"
-              + " only on its schedule with backoff",
+          "consecutive failed refreshes after which a stream table is SUSPENDED: not refreshed"
+              + " (nor its changes kept) until a refresh is asked for, which fills it anew",
           Validator.range(1, 1000));
 
   /** Checks every value against its setting. */

@@ -16,13 +16,15 @@ final class Failures {
 
   static boolean isConnectionLoss(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
+      String state = sqlState(t);
+      if (state != null) {
+        // the server answered: its error code says whether the connection is the trouble (the
+        // driver files codes it does not know, such as a PL/pgSQL RAISE, under "resource")
+        return state.startsWith("08") || state.startsWith("57P");
+      }
       if (t instanceof IOException
           || t instanceof R2dbcNonTransientResourceException
           || t instanceof R2dbcTransientResourceException) {
-        return true;
-      }
-      String state = sqlState(t);
-      if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
         return true;
       }
       String m = t.getMessage();

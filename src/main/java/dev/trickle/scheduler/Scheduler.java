@@ -28,6 +28,8 @@ public final class Scheduler implements AutoCloseable {
   private final long maxBufferedBytes;
   private final RefreshExecutor executor;
   private final FailureHandler failures;
+  private final int maxConsecutiveErrors;
+  private final SuspensionHandler suspensions;
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "trickle-scheduler"));
   private final ExecutorService workers;
@@ -48,6 +50,18 @@ public final class Scheduler implements AutoCloseable {
     int failed(StreamTable st, Exception error);
   }
 
+  /** Told when a stream table is suspended (the circuit breaker opened). */
+  @FunctionalInterface
+  public interface SuspensionHandler {
+    /**
+     * Records the suspension.
+     *
+     * @param st the stream table
+     * @param failures its consecutive failures
+     */
+    void suspended(StreamTable st, int failures);
+  }
+
   private static final class Entry {
     final StreamTable st;
     volatile boolean needsFill;
@@ -55,6 +69,7 @@ public final class Scheduler implements AutoCloseable {
     volatile boolean running;
     volatile long dueAtNanos;
     volatile boolean forced;
+    volatile boolean suspended;
     final java.util.Queue<java.util.concurrent.CompletableFuture<RefreshOutcome>> waiters =
         new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -75,14 +90,20 @@ public final class Scheduler implements AutoCloseable {
    *     refreshed FULL at once (reason {@code buffer_full}), which needs no fence and lets the
    *     buffer drain even while reading from the replication socket is paused
    * @param failures told about failures
+   * @param maxConsecutiveErrors failures in a row after which a stream table is suspended
+   * @param suspensions told about suspensions
    */
   public Scheduler(
       ChangeStore store,
       RefreshExecutor executor,
       int maxWorkers,
       long maxBufferedBytes,
-      FailureHandler failures) {
+      FailureHandler failures,
+      int maxConsecutiveErrors,
+      SuspensionHandler suspensions) {
     this.store = store;
+    this.maxConsecutiveErrors = maxConsecutiveErrors;
+    this.suspensions = suspensions;
     this.maxBufferedBytes = maxBufferedBytes;
     this.executor = executor;
     this.failures = failures;
@@ -101,6 +122,26 @@ public final class Scheduler implements AutoCloseable {
   public void add(StreamTable st, String fillReason) {
     entries.put(st.id(), new Entry(st, fillReason));
   }
+
+  /**
+   * Adds a stream table that was suspended (before a restart): it is not refreshed, and its changes
+   * are not buffered, until a refresh is asked for; that one fills it again.
+   *
+   * @param st the stream table
+   */
+  public void addSuspended(StreamTable st) {
+    Entry e = new Entry(st, RESUMED);
+    e.suspended = true;
+    entries.put(st.id(), e);
+  }
+
+  /** Stream tables suspended right now. */
+  public long suspendedCount() {
+    return entries.values().stream().filter(e -> e.suspended).count();
+  }
+
+  /** Reason code of the FULL refresh that resumes a suspended stream table. */
+  public static final String RESUMED = "resumed";
 
   /** Removes a stream table, waiting (up to a minute) for a refresh of it that is running. */
   public void remove(long id) {
@@ -152,9 +193,12 @@ public final class Scheduler implements AutoCloseable {
     return active.get();
   }
 
-  /** Whether every stream table has had its first fill. */
+  /**
+   * Whether every stream table has had its first fill (a suspended one does not count: it waits to
+   * be asked).
+   */
   public boolean allFilled() {
-    return entries.values().stream().noneMatch(e -> e.needsFill);
+    return entries.values().stream().noneMatch(e -> e.needsFill && !e.suspended);
   }
 
   private void tick() {
@@ -164,7 +208,7 @@ public final class Scheduler implements AutoCloseable {
     long now = System.nanoTime();
     boolean bufferFull = store.bytes() > maxBufferedBytes;
     for (Entry e : entries.values()) {
-      if (e.running) {
+      if (e.running || (e.suspended && !e.forced)) {
         continue;
       }
       if (bufferFull && !e.needsFill && store.hasPending(e.st.id())) {
@@ -195,8 +239,14 @@ public final class Scheduler implements AutoCloseable {
       waiting.add(w);
     }
     try {
+      if (e.suspended) {
+        // asked to refresh: resume, buffering its changes again; the refresh fills it anew
+        store.register(e.st.id(), java.util.Set.copyOf(e.st.sources()), null);
+        log.info("resuming suspended stream table {}", e.st.name());
+      }
       RefreshOutcome outcome = executor.refresh(e.st, e.needsFill ? e.fillReason : null);
       e.needsFill = false;
+      e.suspended = false;
       waiting.forEach(w -> w.complete(outcome));
       if (outcome.applied()) {
         log.debug(
@@ -217,6 +267,9 @@ public final class Scheduler implements AutoCloseable {
         e.dueAtNanos = System.nanoTime() + Duration.ofMillis(250).toNanos();
       } else if (!stopping) {
         int count = failures.failed(e.st, ex);
+        if (count >= maxConsecutiveErrors) {
+          suspend(e, count);
+        }
         long backoff = e.st.schedule().toNanos() * (1L << Math.min(6, count));
         e.dueAtNanos = System.nanoTime() + Math.min(backoff, Duration.ofMinutes(5).toNanos());
       }
@@ -224,6 +277,24 @@ public final class Scheduler implements AutoCloseable {
       active.decrementAndGet();
       e.running = false;
     }
+  }
+
+  /**
+   * Opens the circuit breaker: no more refreshes until one is asked for, and the stream table's
+   * changes are no longer buffered (they would hold the slot back); the refresh that resumes it
+   * fills it anew.
+   */
+  private void suspend(Entry e, int count) {
+    e.suspended = true;
+    e.needsFill = true;
+    e.fillReason = RESUMED;
+    store.unregister(e.st.id());
+    log.warn(
+        "suspended {} after {} consecutive failed refreshes; `trickle refresh {}` resumes it",
+        e.st.name(),
+        count,
+        e.st.name());
+    suspensions.suspended(e.st, count);
   }
 
   /**

@@ -253,10 +253,17 @@ public final class Pipeline implements AutoCloseable {
             executor,
             config.settings().scheduler().maxWorkers(),
             (long) cdc.bufferMaxMb() * 1024 * 1024,
-            this::failed);
+            this::failed,
+            config.settings().scheduler().maxConsecutiveErrors(),
+            this::suspended);
     try (Connection conn = db.connect()) {
       for (StreamTable st : tables) {
         StreamTableRow row = CatalogStore.find(conn, st.name()).orElseThrow();
+        if (CatalogStore.SUSPENDED.equals(row.status())) {
+          log.warn("{} is suspended; `trickle refresh {}` resumes it", st.name(), st.name());
+          scheduler.addSuspended(st);
+          continue;
+        }
         store.register(st.id(), Set.copyOf(st.sources()), row.frontier());
         scheduler.add(st, row.frontier() == null ? "initial_fill" : null);
       }
@@ -295,6 +302,10 @@ public final class Pipeline implements AutoCloseable {
         store::pendingTransactions);
     metrics.gauge("pg_trickle.buffer.bytes", "Approximate bytes of buffered changes", store::bytes);
     metrics.gauge("pg_trickle.workers.active", "Refresh workers busy", scheduler::activeWorkers);
+    metrics.gauge(
+        "pg_trickle.stream_tables.suspended",
+        "Stream tables suspended after too many consecutive failed refreshes",
+        scheduler::suspendedCount);
     long every = Math.min(1000, cdc.statusInterval().toMillis());
     var unusedKeeper =
         keeper.scheduleWithFixedDelay(
@@ -374,6 +385,24 @@ public final class Pipeline implements AutoCloseable {
     templates.invalidate(st.id());
     synchronized (tables) {
       tables.remove(st);
+    }
+  }
+
+  private void suspended(StreamTable st, int failures) {
+    try (Connection conn = db.connect()) {
+      CatalogStore.markSuspended(conn, st.id());
+      try (PreparedStatement ps =
+          conn.prepareStatement(
+              "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, stream_table, started_at, mode,"
+                  + " status, reason_code, error) VALUES (?, ?, now(), 'NONE', 'SUSPENDED',"
+                  + " 'suspended', ?)")) {
+        ps.setLong(1, st.id());
+        ps.setString(2, st.name().toString());
+        ps.setString(3, failures + " consecutive failed refreshes");
+        ps.executeUpdate();
+      }
+    } catch (SQLException e) {
+      log.warn("cannot record the suspension of {}: {}", st.name(), e.getMessage());
     }
   }
 
