@@ -47,7 +47,8 @@ public record DvmSettings(
           Integer.class,
           64,
           "MB",
-          "work_mem set for the refresh transaction",
+          "work_mem of the refresh transactions of stream tables without a preset (a preset's"
+              + " memory applies otherwise)",
           Validator.range(1, 2097151));
 
   /** {@code pg_trickle.max_parse_depth}. */

@@ -3,6 +3,7 @@ package dev.trickle.refresh;
 import dev.trickle.cdc.ChangeStore;
 import dev.trickle.cdc.FenceRegistry;
 import dev.trickle.cdc.WalTransaction;
+import dev.trickle.config.Preset;
 import dev.trickle.dvm.RefreshSql;
 import dev.trickle.model.PgSnapshot;
 import dev.trickle.model.TableRef;
@@ -34,6 +35,8 @@ public final class RefreshExecutor implements AutoCloseable {
   private final Metrics metrics;
   private final Duration fenceTimeout;
   private final int workMemMb;
+  private final java.util.concurrent.ConcurrentHashMap<Long, Integer> workMem =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final boolean plannerHints;
   private final TemplateCache templates;
   private final java.util.concurrent.ConcurrentHashMap<Long, RefreshCosts> costs =
@@ -77,7 +80,7 @@ public final class RefreshExecutor implements AutoCloseable {
    * @param fenceEmitter writes fences
    * @param metrics metrics
    * @param fenceTimeout how long to wait for a fence
-   * @param workMemMb work_mem of refresh transactions
+   * @param workMemMb work_mem of the refresh transactions of stream tables without a preset
    * @param plannerHints whether differential refreshes set planner settings for small deltas
    * @param templates where each stream table's generated SQL comes from
    * @param maxChangeRatio AUTO threshold
@@ -159,7 +162,7 @@ public final class RefreshExecutor implements AutoCloseable {
         PgSnapshot.parse(
             s.beginAndQueryString(
                 "SELECT pg_current_snapshot()::text, set_config('work_mem', '"
-                    + workMemMb
+                    + workMemOf(st)
                     + "MB', true), set_config('plan_cache_mode', '"
                     + planCacheMode(smallKeyed)
                     + "', true)"
@@ -276,6 +279,28 @@ public final class RefreshExecutor implements AutoCloseable {
         delta.size(),
         affected,
         took.toMillis());
+  }
+
+  /**
+   * The work_mem of a stream table's refreshes in megabytes: its preset's memory, else {@code
+   * dvm.merge_work_mem_mb}, as lowered by out-of-memory remediations since the service started.
+   */
+  public int workMemOf(StreamTable st) {
+    return workMem.computeIfAbsent(
+        st.id(), id -> st.preset() == null ? workMemMb : Preset.parse(st.preset()).memoryMb());
+  }
+
+  /**
+   * Lowers a stream table's work_mem by a quarter (remediating an out-of-memory failure), to no
+   * less than 1 MB.
+   *
+   * @return the new value in megabytes
+   */
+  public int lowerWorkMem(StreamTable st) {
+    int current = workMemOf(st);
+    int lowered = Math.max(1, current - Math.max(1, current / 4));
+    workMem.put(st.id(), lowered);
+    return lowered;
   }
 
   private RefreshCosts costsOf(StreamTable st) {

@@ -38,6 +38,17 @@ final class Failures {
     return false;
   }
 
+  /** Whether the server ran out of memory (SQLSTATE 53200, or a message saying so). */
+  static boolean isOutOfMemory(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if ("53200".equals(sqlState(t)) || (m != null && m.contains("out of memory"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static String oneLine(Throwable t) {
     String m = t.getMessage() == null ? t.toString() : t.getMessage();
     return m.lines().findFirst().orElse(m);

@@ -30,6 +30,7 @@ public final class Scheduler implements AutoCloseable {
   private final FailureHandler failures;
   private final int maxConsecutiveErrors;
   private final SuspensionHandler suspensions;
+  private final RemediationHandler remediations;
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "trickle-scheduler"));
   private final ExecutorService workers;
@@ -48,6 +49,19 @@ public final class Scheduler implements AutoCloseable {
      * @return how many consecutive failures the stream table has had
      */
     int failed(StreamTable st, Exception error);
+  }
+
+  /** Told about remediations: what was done about a failure, before the breaker opens. */
+  @FunctionalInterface
+  public interface RemediationHandler {
+    /**
+     * Records a remediation.
+     *
+     * @param st the stream table
+     * @param reasonCode what was done, as documented in docs/ARCHITECTURE.md
+     * @param detail the change, e.g. {@code merge_work_mem_mb 64 -> 48}
+     */
+    void remediated(StreamTable st, String reasonCode, String detail);
   }
 
   /** Told when a stream table is suspended (the circuit breaker opened). */
@@ -92,6 +106,7 @@ public final class Scheduler implements AutoCloseable {
    * @param failures told about failures
    * @param maxConsecutiveErrors failures in a row after which a stream table is suspended
    * @param suspensions told about suspensions
+   * @param remediations told about remediations
    */
   public Scheduler(
       ChangeStore store,
@@ -100,7 +115,9 @@ public final class Scheduler implements AutoCloseable {
       long maxBufferedBytes,
       FailureHandler failures,
       int maxConsecutiveErrors,
-      SuspensionHandler suspensions) {
+      SuspensionHandler suspensions,
+      RemediationHandler remediations) {
+    this.remediations = remediations;
     this.store = store;
     this.maxConsecutiveErrors = maxConsecutiveErrors;
     this.suspensions = suspensions;
@@ -269,6 +286,8 @@ public final class Scheduler implements AutoCloseable {
         int count = failures.failed(e.st, ex);
         if (count >= maxConsecutiveErrors) {
           suspend(e, count);
+        } else {
+          remediate(e, ex);
         }
         long backoff = e.st.schedule().toNanos() * (1L << Math.min(6, count));
         e.dueAtNanos = System.nanoTime() + Math.min(backoff, Duration.ofMinutes(5).toNanos());
@@ -276,6 +295,21 @@ public final class Scheduler implements AutoCloseable {
     } finally {
       active.decrementAndGet();
       e.running = false;
+    }
+  }
+
+  /** Remediates a failed refresh by its cause, where a cause has a remedy. */
+  private void remediate(Entry e, Exception ex) {
+    if (Failures.isOutOfMemory(ex)) {
+      int before = executor.workMemOf(e.st);
+      int after = executor.lowerWorkMem(e.st);
+      log.warn(
+          "refresh of {} ran out of memory; its work_mem goes from {} MB to {} MB",
+          e.st.name(),
+          before,
+          after);
+      remediations.remediated(
+          e.st, "work_mem_lowered", "merge_work_mem_mb " + before + " -> " + after);
     }
   }
 

@@ -255,7 +255,8 @@ public final class Pipeline implements AutoCloseable {
             (long) cdc.bufferMaxMb() * 1024 * 1024,
             this::failed,
             config.settings().scheduler().maxConsecutiveErrors(),
-            this::suspended);
+            this::suspended,
+            this::remediated);
     try (Connection conn = db.connect()) {
       for (StreamTable st : tables) {
         StreamTableRow row = CatalogStore.find(conn, st.name()).orElseThrow();
@@ -385,6 +386,23 @@ public final class Pipeline implements AutoCloseable {
     templates.invalidate(st.id());
     synchronized (tables) {
       tables.remove(st);
+    }
+  }
+
+  private void remediated(StreamTable st, String reasonCode, String detail) {
+    try (Connection conn = db.connect();
+        PreparedStatement ps =
+            conn.prepareStatement(
+                "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, stream_table, started_at,"
+                    + " mode, status, reason_code, error) VALUES (?, ?, now(), 'NONE',"
+                    + " 'REMEDIATED', ?, ?)")) {
+      ps.setLong(1, st.id());
+      ps.setString(2, st.name().toString());
+      ps.setString(3, reasonCode);
+      ps.setString(4, detail);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      log.warn("cannot record the remediation of {}: {}", st.name(), e.getMessage());
     }
   }
 

@@ -32,11 +32,15 @@ final class CircuitBreakerIT {
   }
 
   private static String status() throws Exception {
+    return status("public.st_t");
+  }
+
+  private static String status(String name) throws Exception {
     try (Connection c = db.connect();
         Statement st = c.createStatement();
         var rs =
             st.executeQuery(
-                "SELECT status FROM pgtrickle.pgt_status() WHERE name = 'public.st_t'")) {
+                "SELECT status FROM pgtrickle.pgt_status() WHERE name = '" + name + "'")) {
       rs.next();
       return rs.getString(1);
     }
@@ -48,6 +52,59 @@ final class CircuitBreakerIT {
       Thread.sleep(20);
     }
     assertThat(status()).isEqualTo(wanted);
+  }
+
+  @Test
+  void outOfMemory_lowersTheStreamTablesWorkMem_byAQuarterPerFailure() throws Exception {
+    db.execute(
+        "CREATE TABLE m (id int PRIMARY KEY, v int)",
+        "INSERT INTO m SELECT g, g FROM generate_series(1, 20) g",
+        "CREATE TABLE seen_work_mem (setting text)",
+        "CREATE SEQUENCE oom_budget");
+    String query = "SELECT id, v FROM m";
+    String yaml =
+        "settings:\n  dvm:\n    merge_work_mem_mb: 64\n"
+            + "stream_tables:\n  - name: st_m\n    query: "
+            + query
+            + "\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n";
+    try (Connection c = db.connect();
+        Statement st = c.createStatement();
+        PipelineFixture p = PipelineFixture.start(PipelineFixture.writeConfig(db, "oom", yaml))) {
+      assertThat(Oracle.awaitEqual(c, "st_m", query, 20_000)).isZero();
+      // the server "runs out of memory" in the next two refreshes (a sequence is not rolled back
+      // with them), then records the work_mem the refresh that succeeds runs with
+      st.execute(
+          "CREATE FUNCTION oom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF"
+              + " nextval('oom_budget') <= 2 THEN RAISE EXCEPTION 'out of memory (simulated)' USING"
+              + " ERRCODE = '53200'; END IF; INSERT INTO seen_work_mem"
+              + " VALUES (current_setting('work_mem')); RETURN NEW; END $$");
+      st.execute(
+          "CREATE TRIGGER oom BEFORE INSERT OR UPDATE ON st_m FOR EACH ROW EXECUTE FUNCTION"
+              + " oom()");
+      st.execute("UPDATE m SET v = v + 1 WHERE id = 7");
+      assertThat(Oracle.awaitEqual(c, "st_m", query, 20_000)).isZero();
+      assertThat(
+              db.queryLong(
+                  "SELECT count(*) FROM pgtrickle.pgt_refresh_history WHERE stream_table ="
+                      + " 'public.st_m' AND reason_code = 'refresh_failed'"))
+          .isEqualTo(2);
+      try (var rs =
+          st.executeQuery(
+              "SELECT string_agg(error, ' | ' ORDER BY refresh_id) FROM"
+                  + " pgtrickle.pgt_refresh_history WHERE stream_table = 'public.st_m' AND"
+                  + " reason_code = 'work_mem_lowered' AND status = 'REMEDIATED'")) {
+        rs.next();
+        assertThat(rs.getString(1))
+            .isEqualTo("merge_work_mem_mb 64 -> 48 | merge_work_mem_mb 48 -> 36");
+      }
+      try (var rs = st.executeQuery("SELECT DISTINCT setting FROM seen_work_mem")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("36MB");
+        assertThat(rs.next()).isFalse();
+      }
+      assertThat(status("public.st_m")).isEqualTo("ACTIVE");
+      assertThat(p.pipeline().isReady()).isTrue();
+    }
   }
 
   @Test
