@@ -9,10 +9,11 @@ import java.util.Map;
  *
  * @param maxWorkers refresh workers that may run at once
  * @param defaultSchedule schedule of a stream table that sets none
- * @param maxConsecutiveErrors consecutive failed refreshes before a stream table is marked ERROR
+ * @param maxConsecutiveErrors consecutive failed refreshes before a stream table is suspended
+ * @param lockTimeout how long a refresh waits for a lock before it fails
  */
 public record SchedulerSettings(
-    int maxWorkers, Duration defaultSchedule, int maxConsecutiveErrors) {
+    int maxWorkers, Duration defaultSchedule, int maxConsecutiveErrors, Duration lockTimeout) {
 
   /** The category name. */
   public static final String CATEGORY = "scheduler";
@@ -51,16 +52,30 @@ public record SchedulerSettings(
               + " (nor its changes kept) until a refresh is asked for, which fills it anew",
           Validator.range(1, 1000));
 
+  /** {@code pg_trickle.lock_timeout}. */
+  public static final Setting<Duration> LOCK_TIMEOUT =
+      Setting.of(
+          CATEGORY,
+          "lock_timeout",
+          Duration.class,
+          Duration.ofSeconds(10),
+          "duration",
+          "how long a refresh waits for a lock (on the stream table or a source) before it fails;"
+              + " a stream table whose refresh failed so refreshes at twice the interval until"
+              + " three refreshes in a row succeed",
+          Validator.positive());
+
   /** Checks every value against its setting. */
   public SchedulerSettings {
     MAX_WORKERS.requireAllowed(maxWorkers);
     DEFAULT_SCHEDULE.requireAllowed(defaultSchedule);
     MAX_CONSECUTIVE_ERRORS.requireAllowed(maxConsecutiveErrors);
+    LOCK_TIMEOUT.requireAllowed(lockTimeout);
   }
 
   /** Returns the definitions of this category, in documentation order. */
   public static List<Setting<?>> definitions() {
-    return List.of(MAX_WORKERS, DEFAULT_SCHEDULE, MAX_CONSECUTIVE_ERRORS);
+    return List.of(MAX_WORKERS, DEFAULT_SCHEDULE, MAX_CONSECUTIVE_ERRORS, LOCK_TIMEOUT);
   }
 
   /** Returns the defaults. */
@@ -70,13 +85,17 @@ public record SchedulerSettings(
 
   static SchedulerSettings from(SettingValues v) {
     return new SchedulerSettings(
-        v.get(MAX_WORKERS), v.get(DEFAULT_SCHEDULE), v.get(MAX_CONSECUTIVE_ERRORS));
+        v.get(MAX_WORKERS),
+        v.get(DEFAULT_SCHEDULE),
+        v.get(MAX_CONSECUTIVE_ERRORS),
+        v.get(LOCK_TIMEOUT));
   }
 
   Map<Setting<?>, Object> toMap() {
     return Map.of(
         MAX_WORKERS, maxWorkers,
         DEFAULT_SCHEDULE, defaultSchedule,
-        MAX_CONSECUTIVE_ERRORS, maxConsecutiveErrors);
+        MAX_CONSECUTIVE_ERRORS, maxConsecutiveErrors,
+        LOCK_TIMEOUT, lockTimeout);
   }
 }

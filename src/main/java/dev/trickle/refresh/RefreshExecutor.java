@@ -42,6 +42,7 @@ public final class RefreshExecutor implements AutoCloseable {
   private final java.util.concurrent.ConcurrentHashMap<Long, RefreshCosts> costs =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final double maxChangeRatio;
+  private final Duration lockTimeout;
   private final BlockingQueue<R2dbcSession> idle = new LinkedBlockingQueue<>();
 
   /**
@@ -84,6 +85,7 @@ public final class RefreshExecutor implements AutoCloseable {
    * @param plannerHints whether differential refreshes set planner settings for small deltas
    * @param templates where each stream table's generated SQL comes from
    * @param maxChangeRatio AUTO threshold
+   * @param lockTimeout how long a refresh waits for a lock before it fails
    */
   public RefreshExecutor(
       Supplier<PostgresqlConnection> connect,
@@ -95,7 +97,9 @@ public final class RefreshExecutor implements AutoCloseable {
       int workMemMb,
       boolean plannerHints,
       TemplateCache templates,
-      double maxChangeRatio) {
+      double maxChangeRatio,
+      Duration lockTimeout) {
+    this.lockTimeout = lockTimeout;
     this.connect = connect;
     this.store = store;
     this.fences = fences;
@@ -163,7 +167,9 @@ public final class RefreshExecutor implements AutoCloseable {
             s.beginAndQueryString(
                 "SELECT pg_current_snapshot()::text, set_config('work_mem', '"
                     + workMemOf(st)
-                    + "MB', true), set_config('plan_cache_mode', '"
+                    + "MB', true), set_config('lock_timeout', '"
+                    + lockTimeout.toMillis()
+                    + "ms', true), set_config('plan_cache_mode', '"
                     + planCacheMode(smallKeyed)
                     + "', true)"
                     + (hints ? ", " + PLANNER_HINTS : "")));

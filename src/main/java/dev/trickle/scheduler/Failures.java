@@ -49,6 +49,16 @@ final class Failures {
     return false;
   }
 
+  /** Whether a lock could not be had in time (SQLSTATE 55P03). */
+  static boolean isLockTimeout(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if ("55P03".equals(sqlState(t))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static String oneLine(Throwable t) {
     String m = t.getMessage() == null ? t.toString() : t.getMessage();
     return m.lines().findFirst().orElse(m);

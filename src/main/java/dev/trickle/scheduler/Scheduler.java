@@ -84,6 +84,11 @@ public final class Scheduler implements AutoCloseable {
     volatile long dueAtNanos;
     volatile boolean forced;
     volatile boolean suspended;
+
+    /** The schedule's multiple this stream table refreshes at (above 1 after lock timeouts). */
+    volatile int intervalFactor = 1;
+
+    final AtomicInteger successesSinceBackoff = new AtomicInteger();
     final java.util.Queue<java.util.concurrent.CompletableFuture<RefreshOutcome>> waiters =
         new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -243,7 +248,7 @@ public final class Scheduler implements AutoCloseable {
       }
       e.forced = false;
       e.running = true;
-      e.dueAtNanos = now + e.st.schedule().toNanos();
+      e.dueAtNanos = now + e.st.schedule().toNanos() * e.intervalFactor;
       workers.execute(() -> runRefresh(e));
     }
   }
@@ -264,6 +269,7 @@ public final class Scheduler implements AutoCloseable {
       RefreshOutcome outcome = executor.refresh(e.st, e.needsFill ? e.fillReason : null);
       e.needsFill = false;
       e.suspended = false;
+      restoreScheduleAfterSuccesses(e);
       waiting.forEach(w -> w.complete(outcome));
       if (outcome.applied()) {
         log.debug(
@@ -298,8 +304,39 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  /** After three successes in a row, a stream table slowed down by lock timeouts is not anymore. */
+  private void restoreScheduleAfterSuccesses(Entry e) {
+    if (e.intervalFactor > 1 && e.successesSinceBackoff.incrementAndGet() >= SUCCESSES_TO_RESTORE) {
+      String before = millis(e.st.schedule().multipliedBy(e.intervalFactor));
+      e.intervalFactor = 1;
+      e.successesSinceBackoff.set(0);
+      log.info("{} refreshes on its schedule again", e.st.name());
+      remediations.remediated(
+          e.st, "schedule_restored", "interval " + before + " -> " + millis(e.st.schedule()));
+    }
+  }
+
+  /** Successes in a row after which a stream table slowed down by lock timeouts is not anymore. */
+  static final int SUCCESSES_TO_RESTORE = 3;
+
+  private static String millis(Duration d) {
+    return d.toMillis() + "ms";
+  }
+
   /** Remediates a failed refresh by its cause, where a cause has a remedy. */
   private void remediate(Entry e, Exception ex) {
+    if (Failures.isLockTimeout(ex)) {
+      String before = millis(e.st.schedule().multipliedBy(e.intervalFactor));
+      e.intervalFactor = Math.min(e.intervalFactor * 2, 1 << 10);
+      e.successesSinceBackoff.set(0);
+      String after = millis(e.st.schedule().multipliedBy(e.intervalFactor));
+      log.warn(
+          "refresh of {} timed out waiting for a lock; it refreshes every {} until three refreshes"
+              + " in a row succeed",
+          e.st.name(),
+          after);
+      remediations.remediated(e.st, "lock_timeout_backoff", "interval " + before + " -> " + after);
+    }
     if (Failures.isOutOfMemory(ex)) {
       int before = executor.workMemOf(e.st);
       int after = executor.lowerWorkMem(e.st);

@@ -246,7 +246,8 @@ public final class Pipeline implements AutoCloseable {
             config.settings().dvm().mergeWorkMemMb(),
             config.settings().dvm().mergePlannerHints(),
             templates,
-            config.settings().dvm().differentialMaxChangeRatio());
+            config.settings().dvm().differentialMaxChangeRatio(),
+            config.settings().scheduler().lockTimeout());
     scheduler =
         new Scheduler(
             store,

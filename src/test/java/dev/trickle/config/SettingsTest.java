@@ -47,7 +47,8 @@ final class SettingsTest {
   @Test
   void defaults_matchCatalogue() {
     Settings d = Settings.defaults();
-    assertThat(d.scheduler()).isEqualTo(new SchedulerSettings(4, Duration.ofSeconds(1), 3));
+    assertThat(d.scheduler())
+        .isEqualTo(new SchedulerSettings(4, Duration.ofSeconds(1), 3, Duration.ofSeconds(10)));
     assertThat(d.cdc())
         .isEqualTo(
             new CdcSettings(
@@ -119,7 +120,8 @@ final class SettingsTest {
                   monitoring: {http: "0.0.0.0:9000", api_token: "${TOKEN}"}
                 """);
     Settings s = load(file, Map.of("TOKEN", "t0ps3cret")).settings();
-    assertThat(s.scheduler()).isEqualTo(new SchedulerSettings(16, Duration.ofSeconds(1), 5));
+    assertThat(s.scheduler())
+        .isEqualTo(new SchedulerSettings(16, Duration.ofSeconds(1), 5, Duration.ofSeconds(10)));
     assertThat(s.cdc().fenceTimeout()).isEqualTo(Duration.ofMinutes(1));
     assertThat(s.cdc().setReplicaIdentityFull()).isFalse();
     assertThat(s.dvm()).isEqualTo(new DvmSettings(0.3, 128, 64, 1000, true, 256, 10000));

@@ -108,6 +108,61 @@ final class CircuitBreakerIT {
   }
 
   @Test
+  void lockTimeouts_slowTheStreamTableDown_untilThreeRefreshesSucceed() throws Exception {
+    db.execute(
+        "CREATE TABLE l (id int PRIMARY KEY, v int)",
+        "INSERT INTO l SELECT g, g FROM generate_series(1, 20) g");
+    String query = "SELECT id, v FROM l";
+    String yaml =
+        "settings:\n  scheduler:\n    lock_timeout: 100ms\n    max_consecutive_errors: 5\n"
+            + "stream_tables:\n  - name: st_l\n    query: "
+            + query
+            + "\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n";
+    try (Connection c = db.connect();
+        Statement st = c.createStatement();
+        Connection locker = db.connect();
+        Statement ls = locker.createStatement();
+        PipelineFixture p = PipelineFixture.start(PipelineFixture.writeConfig(db, "locks", yaml))) {
+      assertThat(Oracle.awaitEqual(c, "st_l", query, 20_000)).isZero();
+      locker.setAutoCommit(false);
+      ls.execute("LOCK TABLE st_l IN ACCESS EXCLUSIVE MODE"); // held by another session
+      st.execute("UPDATE l SET v = v + 1 WHERE id = 3");
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (remediations("st_l", "lock_timeout_backoff").isEmpty()
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      locker.commit();
+      assertThat(remediations("st_l", "lock_timeout_backoff")).startsWith("interval 50ms -> 100ms");
+      assertThat(Oracle.awaitEqual(c, "st_l", query, 20_000)).isZero();
+      for (int i = 0; i < 3; i++) {
+        st.execute("UPDATE l SET v = v + 1 WHERE id = " + (10 + i));
+        assertThat(Oracle.awaitEqual(c, "st_l", query, 20_000)).isZero();
+      }
+      assertThat(remediations("st_l", "schedule_restored")).endsWith(" -> 50ms");
+      assertThat(status("public.st_l")).isEqualTo("ACTIVE");
+      assertThat(p.pipeline().isReady()).isTrue();
+    }
+  }
+
+  /** The details of a stream table's remediation rows of one kind, oldest first. */
+  private static String remediations(String name, String reason) throws Exception {
+    try (Connection c = db.connect();
+        Statement st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT coalesce(string_agg(error, ' | ' ORDER BY refresh_id), '') FROM"
+                    + " pgtrickle.pgt_refresh_history WHERE stream_table = 'public."
+                    + name
+                    + "' AND status = 'REMEDIATED' AND reason_code = '"
+                    + reason
+                    + "'")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  @Test
   void failingRefreshes_suspend_untilARefreshIsAskedFor() throws Exception {
     db.execute(
         "CREATE TABLE t (id int PRIMARY KEY, v int)",
