@@ -26,6 +26,7 @@ final class SettingsTest {
             "pg_trickle.max_workers",
             "pg_trickle.default_schedule",
             "pg_trickle.max_consecutive_errors",
+            "pg_trickle.lock_timeout",
             "pg_trickle.set_replica_identity_full",
             "pg_trickle.status_interval",
             "pg_trickle.buffer_max_mb",
