@@ -22,7 +22,8 @@ public record DvmSettings(
     int maxDiffCtes,
     boolean mergePlannerHints,
     int l1CacheMaxEntries,
-    int templateCacheMaxEntries) {
+    int templateCacheMaxEntries,
+    int mergeBatchSize) {
 
   /** The category name. */
   public static final String CATEGORY = "dvm";
@@ -112,8 +113,21 @@ public record DvmSettings(
               + " (pgtrickle.pgt_delta_templates, oldest removed first); a miss generates it again",
           Validator.range(1, 10000000));
 
+  /** {@code pg_trickle.merge_batch_size}. */
+  public static final Setting<Integer> MERGE_BATCH_SIZE =
+      Setting.of(
+          CATEGORY,
+          "merge_batch_size",
+          Integer.class,
+          50000,
+          "rows",
+          "a delta of more rows is materialized once and merged in chunks of this many rows, in"
+              + " the same transaction",
+          Validator.range(1, 100000000));
+
   /** Checks every value against its setting. */
   public DvmSettings {
+    MERGE_BATCH_SIZE.requireAllowed(mergeBatchSize);
     DIFFERENTIAL_MAX_CHANGE_RATIO.requireAllowed(differentialMaxChangeRatio);
     MERGE_WORK_MEM_MB.requireAllowed(mergeWorkMemMb);
     MAX_PARSE_DEPTH.requireAllowed(maxParseDepth);
@@ -131,7 +145,8 @@ public record DvmSettings(
         MAX_DIFF_CTES,
         MERGE_PLANNER_HINTS,
         L1_CACHE_MAX_ENTRIES,
-        TEMPLATE_CACHE_MAX_ENTRIES);
+        TEMPLATE_CACHE_MAX_ENTRIES,
+        MERGE_BATCH_SIZE);
   }
 
   /** Returns the defaults. */
@@ -147,7 +162,8 @@ public record DvmSettings(
         v.get(MAX_DIFF_CTES),
         v.get(MERGE_PLANNER_HINTS),
         v.get(L1_CACHE_MAX_ENTRIES),
-        v.get(TEMPLATE_CACHE_MAX_ENTRIES));
+        v.get(TEMPLATE_CACHE_MAX_ENTRIES),
+        v.get(MERGE_BATCH_SIZE));
   }
 
   Map<Setting<?>, Object> toMap() {
@@ -158,6 +174,7 @@ public record DvmSettings(
         MAX_DIFF_CTES, maxDiffCtes,
         MERGE_PLANNER_HINTS, mergePlannerHints,
         L1_CACHE_MAX_ENTRIES, l1CacheMaxEntries,
-        TEMPLATE_CACHE_MAX_ENTRIES, templateCacheMaxEntries);
+        TEMPLATE_CACHE_MAX_ENTRIES, templateCacheMaxEntries,
+        MERGE_BATCH_SIZE, mergeBatchSize);
   }
 }

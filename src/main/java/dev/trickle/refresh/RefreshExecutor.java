@@ -4,6 +4,7 @@ import dev.trickle.cdc.ChangeStore;
 import dev.trickle.cdc.FenceRegistry;
 import dev.trickle.cdc.WalTransaction;
 import dev.trickle.config.Preset;
+import dev.trickle.dvm.MergeParts;
 import dev.trickle.dvm.RefreshSql;
 import dev.trickle.model.PgSnapshot;
 import dev.trickle.model.TableRef;
@@ -43,6 +44,7 @@ public final class RefreshExecutor implements AutoCloseable {
       new java.util.concurrent.ConcurrentHashMap<>();
   private final double maxChangeRatio;
   private final Duration lockTimeout;
+  private final int mergeBatchSize;
   private final BlockingQueue<R2dbcSession> idle = new LinkedBlockingQueue<>();
 
   /**
@@ -86,6 +88,7 @@ public final class RefreshExecutor implements AutoCloseable {
    * @param templates where each stream table's generated SQL comes from
    * @param maxChangeRatio AUTO threshold
    * @param lockTimeout how long a refresh waits for a lock before it fails
+   * @param mergeBatchSize deltas of more rows are merged in chunks of this many
    */
   public RefreshExecutor(
       Supplier<PostgresqlConnection> connect,
@@ -98,7 +101,9 @@ public final class RefreshExecutor implements AutoCloseable {
       boolean plannerHints,
       TemplateCache templates,
       double maxChangeRatio,
-      Duration lockTimeout) {
+      Duration lockTimeout,
+      int mergeBatchSize) {
+    this.mergeBatchSize = mergeBatchSize;
     this.lockTimeout = lockTimeout;
     this.connect = connect;
     this.store = store;
@@ -208,6 +213,7 @@ public final class RefreshExecutor implements AutoCloseable {
     RefreshSql sql = templates.get(st);
     long deltaRows = 0;
     long affected = 0;
+    long chunks = 0; // FULL refreshes merge nothing
     Object deleted = new R2dbcSession.NullOf(Long.class);
     Object inserted = new R2dbcSession.NullOf(Long.class);
     boolean differential = decision.mode() == ModePolicy.Applied.DIFFERENTIAL;
@@ -243,7 +249,28 @@ public final class RefreshExecutor implements AutoCloseable {
           s.execute(d.analyze());
         }
       }
-      affected = s.execute(sql.applyDelta(), binds.toArray());
+      var parts =
+          deltaRows > mergeBatchSize
+              ? MergeParts.of(sql.applyDelta())
+              : java.util.Optional.<MergeParts>empty();
+      if (parts.isPresent()) {
+        // a large delta: its MERGE source is materialized once, numbered, and merged in chunks
+        // of merge_batch_size rows, all in this transaction (readers see all or nothing)
+        MergeParts p = parts.get();
+        String table = "pg_temp.__pgt_chunks_" + st.id();
+        long rows = s.execute(p.materialize(table), binds.toArray());
+        chunks = Math.max(1, (rows + mergeBatchSize - 1) / mergeBatchSize);
+        for (long c = 0; c < chunks; c++) {
+          affected += s.execute(p.chunk(table, c * mergeBatchSize, (c + 1) * mergeBatchSize));
+        }
+        if (!p.after().isEmpty()) {
+          s.execute(p.after());
+        }
+        s.execute("DROP TABLE " + table);
+      } else {
+        affected = s.execute(sql.applyDelta(), binds.toArray());
+        chunks = 1;
+      }
     }
     s.execute(
         "WITH frontier AS (UPDATE pgtrickle.pgt_stream_tables SET frontier = $9, status ="
@@ -251,8 +278,8 @@ public final class RefreshExecutor implements AutoCloseable {
             + " updated_at = now() WHERE pgt_id = $1) INSERT INTO pgtrickle.pgt_refresh_history"
             + " (pgt_id, stream_table, started_at, mode,"
             + " status, delta_rows, source_txns, rows_affected, reason_code, frontier,"
-            + " rows_deleted, rows_inserted) VALUES ($1, $2, $3, $4, 'SUCCESS', $5, $6, $7, $8,"
-            + " $9, $10, $11)",
+            + " rows_deleted, rows_inserted, merge_chunks) VALUES ($1, $2, $3, $4, 'SUCCESS', $5,"
+            + " $6, $7, $8, $9, $10, $11, $12::int)",
         st.id(),
         st.name().toString(),
         started.atOffset(java.time.ZoneOffset.UTC),
@@ -263,7 +290,8 @@ public final class RefreshExecutor implements AutoCloseable {
         decision.reasonCode(),
         snapshot.toString(),
         deleted,
-        inserted);
+        inserted,
+        chunks);
     s.commit();
     Instant visible = Instant.now();
     for (WalTransaction tx : store.complete(st.id(), snapshot)) {

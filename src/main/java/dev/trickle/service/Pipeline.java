@@ -247,7 +247,8 @@ public final class Pipeline implements AutoCloseable {
             config.settings().dvm().mergePlannerHints(),
             templates,
             config.settings().dvm().differentialMaxChangeRatio(),
-            config.settings().scheduler().lockTimeout());
+            config.settings().scheduler().lockTimeout(),
+            config.settings().dvm().mergeBatchSize());
     scheduler =
         new Scheduler(
             store,

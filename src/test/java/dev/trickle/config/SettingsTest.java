@@ -39,6 +39,7 @@ final class SettingsTest {
             "pg_trickle.merge_planner_hints",
             "pg_trickle.l1_cache_max_entries",
             "pg_trickle.template_cache_max_entries",
+            "pg_trickle.merge_batch_size",
             "pg_trickle.http",
             "pg_trickle.api_token");
     assertThat(Settings.catalogue().stream().map(Setting::key).collect(Collectors.toSet()))
@@ -54,7 +55,7 @@ final class SettingsTest {
         .isEqualTo(
             new CdcSettings(
                 true, Duration.ofSeconds(10), 256, Duration.ofSeconds(30), Duration.ofSeconds(30)));
-    assertThat(d.dvm()).isEqualTo(new DvmSettings(0.15, 64, 64, 1000, true, 256, 10000));
+    assertThat(d.dvm()).isEqualTo(new DvmSettings(0.15, 64, 64, 1000, true, 256, 10000, 50000));
     assertThat(d.monitoring()).isEqualTo(new MonitoringSettings("127.0.0.1:8765", ""));
     for (Setting<?> s : Settings.catalogue()) {
       assertThat((Object) d.get(s)).isEqualTo(s.defaultValue());
@@ -125,7 +126,7 @@ final class SettingsTest {
         .isEqualTo(new SchedulerSettings(16, Duration.ofSeconds(1), 5, Duration.ofSeconds(10)));
     assertThat(s.cdc().fenceTimeout()).isEqualTo(Duration.ofMinutes(1));
     assertThat(s.cdc().setReplicaIdentityFull()).isFalse();
-    assertThat(s.dvm()).isEqualTo(new DvmSettings(0.3, 128, 64, 1000, true, 256, 10000));
+    assertThat(s.dvm()).isEqualTo(new DvmSettings(0.3, 128, 64, 1000, true, 256, 10000, 50000));
     assertThat(s.monitoring().apiToken()).isEqualTo("t0ps3cret");
     assertThat(s.toString()).doesNotContain("t0ps3cret").contains("apiToken=***");
   }
