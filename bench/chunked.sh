@@ -3,8 +3,4 @@
 # merged whole and in chunks of merge_batch_size rows; refresh time and the server process's peak
 # private memory. Extra arguments are passed through, e.g. bench/chunked.sh reps=3 out=docs/BENCHMARKS.md
 set -euo pipefail
-cd "$(dirname "$0")/.."
-mvn -q -B test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
-exec java ${JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/cp.txt)" \
-  dev.trickle.bench.ChunkedMergeBenchmark "$@"
+exec "$(dirname "$0")/java.sh" dev.trickle.bench.ChunkedMergeBenchmark "$@"

@@ -3,8 +3,4 @@
 # queries scan, filter, aggregate, join and join_agg. Extra arguments are passed through,
 # e.g. bench/matrix.sh sizes=10000 rates=1,10 reps=3
 set -euo pipefail
-cd "$(dirname "$0")/.."
-mvn -q -B test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
-exec java ${JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/cp.txt)" \
-  dev.trickle.bench.RefreshMatrixBenchmark "$@"
+exec "$(dirname "$0")/java.sh" dev.trickle.bench.RefreshMatrixBenchmark "$@"

@@ -103,6 +103,30 @@ public final class CatalogStore {
     }
   }
 
+  /**
+   * Writes a history row for something that happened to a stream table besides a refresh (a
+   * failure, a remediation, a suspension): mode {@code NONE}.
+   *
+   * @param status e.g. {@code ERROR}, {@code REMEDIATED}, {@code SUSPENDED}
+   * @param reasonCode as documented in docs/ARCHITECTURE.md
+   * @param detail what happened, kept in the {@code error} column
+   */
+  public static void recordEvent(
+      Connection conn, long id, TableRef name, String status, String reasonCode, String detail)
+      throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, stream_table, started_at, mode,"
+                + " status, reason_code, error) VALUES (?, ?, now(), 'NONE', ?, ?, ?)")) {
+      ps.setLong(1, id);
+      ps.setString(2, name.toString());
+      ps.setString(3, status);
+      ps.setString(4, reasonCode);
+      ps.setString(5, detail);
+      ps.executeUpdate();
+    }
+  }
+
   /** Status of a stream table whose circuit breaker opened. */
   public static final String SUSPENDED = "SUSPENDED";
 

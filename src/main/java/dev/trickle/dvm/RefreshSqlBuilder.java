@@ -99,14 +99,12 @@ public final class RefreshSqlBuilder {
     if (strategy == Strategy.KEYED) {
       return keyed(target, colList, columns, defs, shape, source, create);
     }
-    create.add(
-        "CREATE TABLE "
-            + target
-            + " ("
-            + defs
-            + (defs.isEmpty() ? "" : ", ")
-            + "__pgt_row_id uuid NOT NULL, __pgt_dup int NOT NULL)");
-    create.add("CREATE UNIQUE INDEX ON " + target + " (__pgt_row_id, __pgt_dup)");
+    create.addAll(
+        storage(
+            target,
+            defs,
+            "__pgt_row_id uuid NOT NULL, __pgt_dup int NOT NULL",
+            "__pgt_row_id, __pgt_dup"));
     List<String> full =
         List.of(
             "DELETE FROM " + target,
@@ -125,6 +123,14 @@ public final class RefreshSqlBuilder {
     return multiset(id, target, colList, columns, shape, source, create, full);
   }
 
+  /** A stream table's storage: the query's columns, then hidden ones under a unique index. */
+  private static List<String> storage(
+      String target, String defs, String hiddenDefs, String uniqueColumns) {
+    return List.of(
+        "CREATE TABLE " + target + " (" + defs + (defs.isEmpty() ? "" : ", ") + hiddenDefs + ")",
+        "CREATE UNIQUE INDEX ON " + target + " (" + uniqueColumns + ")");
+  }
+
   /**
    * KEYED storage keeps a copy of the source key in hidden columns {@code __pgt_k1..}, unique: a
    * row is found by its key's own equality, without hashing anything.
@@ -139,15 +145,12 @@ public final class RefreshSqlBuilder {
       List<String> create) {
     int k = source.key().size();
     String hidden = joined(k, i -> "__pgt_k" + (i + 1));
-    create.add(
-        "CREATE TABLE "
-            + target
-            + " ("
-            + defs
-            + (defs.isEmpty() ? "" : ", ")
-            + joined(k, i -> "__pgt_k" + (i + 1) + " " + source.key().get(i).type() + " NOT NULL")
-            + ")");
-    create.add("CREATE UNIQUE INDEX ON " + target + " (" + hidden + ")");
+    create.addAll(
+        storage(
+            target,
+            defs,
+            joined(k, i -> "__pgt_k" + (i + 1) + " " + source.key().get(i).type() + " NOT NULL"),
+            hidden));
     // the changed keys arrive as one text array per key column ($1, $2, ...), each element cast
     // to the key column's type; the planner sees the arrays' lengths (custom plans)
     String keys =

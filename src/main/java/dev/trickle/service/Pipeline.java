@@ -392,17 +392,8 @@ public final class Pipeline implements AutoCloseable {
   }
 
   private void remediated(StreamTable st, String reasonCode, String detail) {
-    try (Connection conn = db.connect();
-        PreparedStatement ps =
-            conn.prepareStatement(
-                "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, stream_table, started_at,"
-                    + " mode, status, reason_code, error) VALUES (?, ?, now(), 'NONE',"
-                    + " 'REMEDIATED', ?, ?)")) {
-      ps.setLong(1, st.id());
-      ps.setString(2, st.name().toString());
-      ps.setString(3, reasonCode);
-      ps.setString(4, detail);
-      ps.executeUpdate();
+    try (Connection conn = db.connect()) {
+      CatalogStore.recordEvent(conn, st.id(), st.name(), "REMEDIATED", reasonCode, detail);
     } catch (SQLException e) {
       log.warn("cannot record the remediation of {}: {}", st.name(), e.getMessage());
     }
@@ -411,16 +402,13 @@ public final class Pipeline implements AutoCloseable {
   private void suspended(StreamTable st, int failures) {
     try (Connection conn = db.connect()) {
       CatalogStore.markSuspended(conn, st.id());
-      try (PreparedStatement ps =
-          conn.prepareStatement(
-              "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, stream_table, started_at, mode,"
-                  + " status, reason_code, error) VALUES (?, ?, now(), 'NONE', 'SUSPENDED',"
-                  + " 'suspended', ?)")) {
-        ps.setLong(1, st.id());
-        ps.setString(2, st.name().toString());
-        ps.setString(3, failures + " consecutive failed refreshes");
-        ps.executeUpdate();
-      }
+      CatalogStore.recordEvent(
+          conn,
+          st.id(),
+          st.name(),
+          CatalogStore.SUSPENDED,
+          "suspended",
+          failures + " consecutive failed refreshes");
     } catch (SQLException e) {
       log.warn("cannot record the suspension of {}: {}", st.name(), e.getMessage());
     }
@@ -432,16 +420,7 @@ public final class Pipeline implements AutoCloseable {
     log.error("refresh of {} failed: {}", st.name(), message);
     try (Connection conn = db.connect()) {
       CatalogStore.recordError(conn, st.id(), message);
-      try (PreparedStatement ps =
-          conn.prepareStatement(
-              "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, stream_table, started_at, mode,"
-                  + " status, reason_code, error) VALUES (?, ?, now(), 'NONE', 'ERROR',"
-                  + " 'refresh_failed', ?)")) {
-        ps.setLong(1, st.id());
-        ps.setString(2, st.name().toString());
-        ps.setString(3, message);
-        ps.executeUpdate();
-      }
+      CatalogStore.recordEvent(conn, st.id(), st.name(), "ERROR", "refresh_failed", message);
       try (PreparedStatement ps =
           conn.prepareStatement(
               "SELECT consecutive_errors FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?")) {

@@ -36,8 +36,6 @@ public final class ChunkedMergeBenchmark {
   private static final int ROWS = 300_000;
   private static final int DELTA = 200_000;
   private static final String QUERY = "SELECT id, a, c FROM src";
-  private static final String BEGIN = "<!-- chunked:begin -->";
-  private static final String END = "<!-- chunked:end -->";
 
   private ChunkedMergeBenchmark() {}
 
@@ -221,16 +219,7 @@ public final class ChunkedMergeBenchmark {
     }
     System.out.println(sb);
     if (out != null) {
-      String doc = Files.readString(out, StandardCharsets.UTF_8);
-      int begin = doc.indexOf(BEGIN);
-      int end = doc.indexOf(END);
-      if (begin < 0 || end < begin) {
-        throw new IllegalStateException(out + " has no " + BEGIN + " ... " + END + " section");
-      }
-      Files.writeString(
-          out,
-          doc.substring(0, begin + BEGIN.length()) + sb + "\n" + doc.substring(end),
-          StandardCharsets.UTF_8);
+      BenchmarkDoc.writeSection(out, "chunked", sb.toString());
     }
   }
 }

@@ -411,22 +411,10 @@ public final class RefreshMatrixBenchmark {
     }
     System.out.println(sb);
     if (out != null) {
-      String doc = Files.readString(out, StandardCharsets.UTF_8);
-      int begin = doc.indexOf(BEGIN);
-      int end = doc.indexOf(END);
-      if (begin < 0 || end < begin) {
-        throw new IllegalStateException(out + " has no " + BEGIN + " ... " + END + " section");
-      }
-      Files.writeString(
-          out,
-          doc.substring(0, begin + BEGIN.length()) + sb + "\n" + doc.substring(end),
-          StandardCharsets.UTF_8);
+      BenchmarkDoc.writeSection(out, "matrix", sb.toString());
       log("wrote the table into %s", out);
     }
   }
-
-  private static final String BEGIN = "<!-- matrix:begin -->";
-  private static final String END = "<!-- matrix:end -->";
 
   private static void log(String format, Object... args) {
     System.err.println(String.format(Locale.ROOT, format, args));
