@@ -70,6 +70,9 @@ public final class TemplateCache {
     if (sql == null) {
       sql = loader.load(st);
       cache.put(key, sql);
+      // a put racing another thread's put may leave its eviction to the next cache operation,
+      // which may never come; drain now so that the cap (and the size metric) holds on return
+      cache.cleanUp();
     }
     return sql;
   }
