@@ -1,5 +1,7 @@
 package dev.trickle.catalog;
 
+import dev.trickle.config.Preset;
+import dev.trickle.config.ResourceBudget;
 import dev.trickle.model.Lsn;
 import dev.trickle.model.PgSnapshot;
 import dev.trickle.model.Strategy;
@@ -17,8 +19,8 @@ import java.util.Optional;
 /** Reads and writes the stream-table registry and slot bookkeeping over JDBC. */
 public final class CatalogStore {
   private static final String SELECT =
-      "SELECT pgt_id, pgt_schema, pgt_name, query, schedule_ms, refresh_mode, preset, strategy,"
-          + " status, frontier, last_refresh_at, last_error, coalesce(to_jsonb(s) ->> 'origin',"
+      "SELECT pgt_id, pgt_schema, pgt_name, query, schedule_ms, refresh_mode, preset, workers,"
+          + " merge_work_mem_mb, strategy, status, frontier, last_refresh_at, last_error, coalesce(to_jsonb(s) ->> 'origin',"
           + " 'config'), slot_name FROM pgtrickle.pgt_stream_tables s";
 
   private CatalogStore() {}
@@ -61,7 +63,7 @@ public final class CatalogStore {
       String query,
       Duration schedule,
       String refreshMode,
-      String preset,
+      ResourceBudget budget,
       Strategy strategy,
       String slot,
       String origin)
@@ -69,17 +71,17 @@ public final class CatalogStore {
     try (PreparedStatement ps =
         conn.prepareStatement(
             "INSERT INTO pgtrickle.pgt_stream_tables (pgt_schema, pgt_name, query, schedule_ms,"
-                + " refresh_mode, preset, strategy, slot_name, origin) VALUES (?, ?, ?, ?, ?, ?,"
-                + " ?, ?, ?) RETURNING pgt_id")) {
+                + " refresh_mode, preset, workers, merge_work_mem_mb, strategy, slot_name, origin)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pgt_id")) {
       ps.setString(1, name.schema());
       ps.setString(2, name.name());
       ps.setString(3, query);
       ps.setLong(4, schedule.toMillis());
       ps.setString(5, refreshMode);
-      ps.setString(6, preset);
-      ps.setString(7, strategy.name());
-      ps.setString(8, slot);
-      ps.setString(9, origin);
+      setBudget(ps, 6, budget);
+      ps.setString(9, strategy.name());
+      ps.setString(10, slot);
+      ps.setString(11, origin);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);
@@ -87,20 +89,28 @@ public final class CatalogStore {
     }
   }
 
-  /** Updates schedule, mode and preset of an existing stream table. */
+  /** Updates schedule, mode, preset, workers and memory of an existing stream table. */
   public static void updateSettings(
-      Connection conn, long id, Duration schedule, String refreshMode, String preset)
+      Connection conn, long id, Duration schedule, String refreshMode, ResourceBudget budget)
       throws SQLException {
     try (PreparedStatement ps =
         conn.prepareStatement(
             "UPDATE pgtrickle.pgt_stream_tables SET schedule_ms = ?, refresh_mode = ?, preset = ?,"
-                + " updated_at = now() WHERE pgt_id = ?")) {
+                + " workers = ?, merge_work_mem_mb = ?, updated_at = now() WHERE pgt_id = ?")) {
       ps.setLong(1, schedule.toMillis());
       ps.setString(2, refreshMode);
-      ps.setString(3, preset);
-      ps.setLong(4, id);
+      setBudget(ps, 3, budget);
+      ps.setLong(6, id);
       ps.executeUpdate();
     }
+  }
+
+  /** Binds preset, workers and memory (nulls where not set) from parameter {@code first} on. */
+  private static void setBudget(PreparedStatement ps, int first, ResourceBudget budget)
+      throws SQLException {
+    ps.setString(first, budget.presetName());
+    ps.setObject(first + 1, budget.workers(), java.sql.Types.INTEGER);
+    ps.setObject(first + 2, budget.mergeWorkMemMb(), java.sql.Types.INTEGER);
   }
 
   /**
@@ -272,8 +282,14 @@ public final class CatalogStore {
     List<StreamTableRow> out = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        String frontier = rs.getString(10);
-        Timestamp last = rs.getTimestamp(11);
+        String preset = rs.getString(7);
+        ResourceBudget budget =
+            new ResourceBudget(
+                preset == null ? null : Preset.parse(preset),
+                rs.getObject(8, Integer.class),
+                rs.getObject(9, Integer.class));
+        String frontier = rs.getString(12);
+        Timestamp last = rs.getTimestamp(13);
         out.add(
             new StreamTableRow(
                 rs.getLong(1),
@@ -281,14 +297,14 @@ public final class CatalogStore {
                 rs.getString(4),
                 Duration.ofMillis(rs.getLong(5)),
                 rs.getString(6),
-                rs.getString(7),
-                Strategy.valueOf(rs.getString(8)),
-                rs.getString(9),
+                budget,
+                Strategy.valueOf(rs.getString(10)),
+                rs.getString(11),
                 frontier == null ? null : PgSnapshot.parse(frontier),
                 last == null ? null : last.toInstant(),
-                rs.getString(12),
-                rs.getString(13),
-                rs.getString(14)));
+                rs.getString(14),
+                rs.getString(15),
+                rs.getString(16)));
       }
     }
     return out;

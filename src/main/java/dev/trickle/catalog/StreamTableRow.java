@@ -14,7 +14,7 @@ import java.time.Instant;
  * @param query the defining query as the user wrote it
  * @param schedule refresh schedule
  * @param refreshMode FULL, DIFFERENTIAL or AUTO
- * @param preset preset name, or null
+ * @param budget preset, and the workers and memory set explicitly
  * @param strategy how rows are identified
  * @param status INITIALIZING, ACTIVE or ERROR
  * @param frontier snapshot the contents reflect; null before the first fill completes
@@ -29,7 +29,7 @@ public record StreamTableRow(
     String query,
     Duration schedule,
     String refreshMode,
-    String preset,
+    dev.trickle.config.ResourceBudget budget,
     Strategy strategy,
     String status,
     PgSnapshot frontier,

@@ -36,6 +36,7 @@ public final class ChangeStore {
     PgSnapshot frontier;
     final List<WalTransaction> pending = new ArrayList<>();
     final Set<Lsn> pendingLsns = new HashSet<>();
+    long pendingBytes;
 
     Table(Set<TableRef> sources, PgSnapshot frontier) {
       this.sources = Set.copyOf(sources);
@@ -112,6 +113,7 @@ public final class ChangeStore {
       }
       entry.waiting.add(e.getKey());
       t.pending.add(tx);
+      t.pendingBytes += entry.bytes;
     }
   }
 
@@ -136,6 +138,15 @@ public final class ChangeStore {
   public synchronized boolean hasPending(long id) {
     Table t = tables.get(id);
     return t != null && !t.pending.isEmpty();
+  }
+
+  /**
+   * Approximate bytes of a stream table's pending transactions (a transaction pending for several
+   * stream tables counts for each).
+   */
+  public synchronized long pendingBytes(long id) {
+    Table t = tables.get(id);
+    return t == null ? 0 : t.pendingBytes;
   }
 
   /** Number of pending transactions of a stream table. */
@@ -204,6 +215,8 @@ public final class ChangeStore {
       if (frontier.isVisible32(tx.xid())) {
         it.remove();
         t.pendingLsns.remove(tx.commitLsn());
+        Pending entry = ledger.get(tx.commitLsn());
+        t.pendingBytes -= entry == null ? 0 : entry.bytes;
         release(tx, id);
         absorbed.add(tx);
       }

@@ -8,12 +8,21 @@ import java.util.Map;
  * Settings of category {@code scheduler}.
  *
  * @param maxWorkers refresh workers that may run at once
+ * @param minWorkers refresh workers the pool keeps when idle
+ * @param scaleUpAfter how long refreshes wait for a worker before the pool grows by one
+ * @param scaleDownAfter how long a worker stays idle before the pool shrinks by one
  * @param defaultSchedule schedule of a stream table that sets none
  * @param maxConsecutiveErrors consecutive failed refreshes before a stream table is suspended
  * @param lockTimeout how long a refresh waits for a lock before it fails
  */
 public record SchedulerSettings(
-    int maxWorkers, Duration defaultSchedule, int maxConsecutiveErrors, Duration lockTimeout) {
+    int maxWorkers,
+    int minWorkers,
+    Duration scaleUpAfter,
+    Duration scaleDownAfter,
+    Duration defaultSchedule,
+    int maxConsecutiveErrors,
+    Duration lockTimeout) {
 
   /** The category name. */
   public static final String CATEGORY = "scheduler";
@@ -26,8 +35,43 @@ public record SchedulerSettings(
           Integer.class,
           4,
           "workers",
-          "refresh workers that may run at once",
+          "refresh workers that may run at once: the most the pool grows to",
           Validator.range(1, 64));
+
+  /** {@code pg_trickle.min_workers}. */
+  public static final Setting<Integer> MIN_WORKERS =
+      Setting.of(
+          CATEGORY,
+          "min_workers",
+          Integer.class,
+          1,
+          "workers",
+          "refresh workers the pool keeps when idle (at most max_workers)",
+          Validator.range(1, 64));
+
+  /** {@code pg_trickle.scale_up_after}. */
+  public static final Setting<Duration> SCALE_UP_AFTER =
+      Setting.of(
+          CATEGORY,
+          "scale_up_after",
+          Duration.class,
+          Duration.ofMillis(100),
+          "duration",
+          "how long due refreshes wait for a free worker before the pool adds one (up to the"
+              + " most workers any waiting stream table may use)",
+          Validator.positive());
+
+  /** {@code pg_trickle.scale_down_after}. */
+  public static final Setting<Duration> SCALE_DOWN_AFTER =
+      Setting.of(
+          CATEGORY,
+          "scale_down_after",
+          Duration.class,
+          Duration.ofSeconds(30),
+          "duration",
+          "how long the pool has an idle worker, with no refresh waiting, before it removes one"
+              + " (down to min_workers)",
+          Validator.positive());
 
   /** {@code pg_trickle.default_schedule}. */
   public static final Setting<Duration> DEFAULT_SCHEDULE =
@@ -68,6 +112,9 @@ public record SchedulerSettings(
   /** Checks every value against its setting. */
   public SchedulerSettings {
     MAX_WORKERS.requireAllowed(maxWorkers);
+    MIN_WORKERS.requireAllowed(minWorkers);
+    SCALE_UP_AFTER.requireAllowed(scaleUpAfter);
+    SCALE_DOWN_AFTER.requireAllowed(scaleDownAfter);
     DEFAULT_SCHEDULE.requireAllowed(defaultSchedule);
     MAX_CONSECUTIVE_ERRORS.requireAllowed(maxConsecutiveErrors);
     LOCK_TIMEOUT.requireAllowed(lockTimeout);
@@ -75,7 +122,14 @@ public record SchedulerSettings(
 
   /** Returns the definitions of this category, in documentation order. */
   public static List<Setting<?>> definitions() {
-    return List.of(MAX_WORKERS, DEFAULT_SCHEDULE, MAX_CONSECUTIVE_ERRORS, LOCK_TIMEOUT);
+    return List.of(
+        MAX_WORKERS,
+        MIN_WORKERS,
+        SCALE_UP_AFTER,
+        SCALE_DOWN_AFTER,
+        DEFAULT_SCHEDULE,
+        MAX_CONSECUTIVE_ERRORS,
+        LOCK_TIMEOUT);
   }
 
   /** Returns the defaults. */
@@ -86,6 +140,9 @@ public record SchedulerSettings(
   static SchedulerSettings from(SettingValues v) {
     return new SchedulerSettings(
         v.get(MAX_WORKERS),
+        v.get(MIN_WORKERS),
+        v.get(SCALE_UP_AFTER),
+        v.get(SCALE_DOWN_AFTER),
         v.get(DEFAULT_SCHEDULE),
         v.get(MAX_CONSECUTIVE_ERRORS),
         v.get(LOCK_TIMEOUT));
@@ -94,6 +151,9 @@ public record SchedulerSettings(
   Map<Setting<?>, Object> toMap() {
     return Map.of(
         MAX_WORKERS, maxWorkers,
+        MIN_WORKERS, minWorkers,
+        SCALE_UP_AFTER, scaleUpAfter,
+        SCALE_DOWN_AFTER, scaleDownAfter,
         DEFAULT_SCHEDULE, defaultSchedule,
         MAX_CONSECUTIVE_ERRORS, maxConsecutiveErrors,
         LOCK_TIMEOUT, lockTimeout);

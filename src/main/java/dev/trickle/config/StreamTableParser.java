@@ -12,7 +12,9 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 /** Parses the {@code stream_tables} list of one file. */
 final class StreamTableParser {
 
-  static final List<String> KEYS = List.of("name", "query", "schedule", "refresh_mode", "preset");
+  static final List<String> KEYS =
+      List.of(
+          "name", "query", "schedule", "refresh_mode", "preset", "workers", "merge_work_mem_mb");
 
   private StreamTableParser() {}
 
@@ -40,6 +42,10 @@ final class StreamTableParser {
     Optional<RefreshMode> mode =
         optional(entries, "refresh_mode", path, reader, RefreshMode::parse);
     Optional<Preset> preset = optional(entries, "preset", path, reader, Preset::parse);
+    Optional<Integer> workers =
+        optional(entries, "workers", path, reader, ResourceBudget::parseWorkers);
+    Optional<Integer> memory =
+        optional(entries, "merge_work_mem_mb", path, reader, ResourceBudget::parseMegabytes);
     if (name.isEmpty() || query.isEmpty() || reader.problemCount() != problemsBefore) {
       return Optional.empty();
     }
@@ -51,6 +57,8 @@ final class StreamTableParser {
             schedule.orElse(null),
             mode.orElse(null),
             preset.orElse(null),
+            workers.orElse(null),
+            memory.orElse(null),
             reader.file(),
             NodeReader.line(item)));
   }

@@ -14,6 +14,10 @@ import java.util.Optional;
  * @param schedule the explicit schedule, or {@code null} when not set
  * @param refreshMode the explicit refresh mode, or {@code null} when not set
  * @param preset the preset, or {@code null} when none
+ * @param workers the explicit number of refresh workers ({@link Preset#MAX_WORKERS} for max), or
+ *     {@code null} when not set
+ * @param mergeWorkMemMb the explicit {@code work_mem} of its refreshes in megabytes, or {@code
+ *     null} when not set
  * @param file the file that declares it
  * @param line the line of its entry in that file (1-based)
  */
@@ -24,6 +28,8 @@ public record StreamTableSpec(
     Duration schedule,
     RefreshMode refreshMode,
     Preset preset,
+    Integer workers,
+    Integer mergeWorkMemMb,
     Path file,
     int line) {
 
@@ -36,6 +42,7 @@ public record StreamTableSpec(
     if (schedule != null && (schedule.isZero() || schedule.isNegative())) {
       throw new IllegalArgumentException("schedule must be positive: " + schedule);
     }
+    var unused = new ResourceBudget(preset, workers, mergeWorkMemMb); // checks them
     if (line < 1) {
       throw new IllegalArgumentException("line must be positive: " + line);
     }
@@ -61,6 +68,11 @@ public record StreamTableSpec(
   /** Returns the explicit refresh mode, if one was set. */
   public Optional<RefreshMode> explicitRefreshMode() {
     return Optional.ofNullable(refreshMode);
+  }
+
+  /** Returns the preset with the explicit workers and memory. */
+  public ResourceBudget budget() {
+    return new ResourceBudget(preset, workers, mergeWorkMemMb);
   }
 
   /** Returns the preset, if one was set. */

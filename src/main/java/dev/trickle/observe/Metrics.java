@@ -103,6 +103,25 @@ public final class Metrics {
         .increment();
   }
 
+  /**
+   * Registers a gauge of one stream table (tag {@code stream_table}), read on every scrape.
+   *
+   * @return its id, for {@link #remove}
+   */
+  public io.micrometer.core.instrument.Meter.Id streamTableGauge(
+      String name, String description, String streamTable, Supplier<Number> value) {
+    return Gauge.builder(name, value)
+        .description(description)
+        .tag("stream_table", streamTable)
+        .register(registry)
+        .getId();
+  }
+
+  /** Removes a meter (of a stream table that is gone). */
+  public void remove(io.micrometer.core.instrument.Meter.Id id) {
+    registry.remove(id);
+  }
+
   /** Registers a gauge read on every scrape. */
   public void gauge(String name, String description, Supplier<Number> value) {
     Gauge.builder(name, value).description(description).register(registry);

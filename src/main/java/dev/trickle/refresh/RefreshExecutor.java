@@ -3,7 +3,6 @@ package dev.trickle.refresh;
 import dev.trickle.cdc.ChangeStore;
 import dev.trickle.cdc.FenceRegistry;
 import dev.trickle.cdc.WalTransaction;
-import dev.trickle.config.Preset;
 import dev.trickle.dvm.MergeParts;
 import dev.trickle.dvm.RefreshSql;
 import dev.trickle.model.PgSnapshot;
@@ -83,7 +82,8 @@ public final class RefreshExecutor implements AutoCloseable {
    * @param fenceEmitter writes fences
    * @param metrics metrics
    * @param fenceTimeout how long to wait for a fence
-   * @param workMemMb work_mem of the refresh transactions of stream tables without a preset
+   * @param workMemMb work_mem of the refresh transactions of stream tables without their own or a
+   *     preset's
    * @param plannerHints whether differential refreshes set planner settings for small deltas
    * @param templates where each stream table's generated SQL comes from
    * @param maxChangeRatio AUTO threshold
@@ -316,12 +316,12 @@ public final class RefreshExecutor implements AutoCloseable {
   }
 
   /**
-   * The work_mem of a stream table's refreshes in megabytes: its preset's memory, else {@code
-   * dvm.merge_work_mem_mb}, as lowered by out-of-memory remediations since the service started.
+   * The work_mem of a stream table's refreshes in megabytes: its own {@code merge_work_mem_mb},
+   * else its preset's memory, else {@code dvm.merge_work_mem_mb}, as lowered by out-of-memory
+   * remediations since the service started.
    */
   public int workMemOf(StreamTable st) {
-    return workMem.computeIfAbsent(
-        st.id(), id -> st.preset() == null ? workMemMb : Preset.parse(st.preset()).memoryMb());
+    return workMem.computeIfAbsent(st.id(), id -> st.budget().effectiveMergeWorkMemMb(workMemMb));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.trickle.refresh;
 
 import dev.trickle.config.RefreshMode;
+import dev.trickle.config.ResourceBudget;
 import dev.trickle.model.Strategy;
 import dev.trickle.model.TableRef;
 import java.time.Duration;
@@ -13,7 +14,7 @@ import java.util.List;
  * @param name the stream table
  * @param query the defining query
  * @param mode configured refresh mode
- * @param preset preset name or null
+ * @param budget preset, workers and memory
  * @param schedule refresh schedule
  * @param sources the tables it reads
  * @param sourceRows estimated rows of its sources, -1 when unknown
@@ -25,7 +26,7 @@ public record StreamTable(
     TableRef name,
     String query,
     RefreshMode mode,
-    String preset,
+    ResourceBudget budget,
     Duration schedule,
     List<TableRef> sources,
     long sourceRows,

@@ -17,8 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wakes every few milliseconds and starts a refresh for each stream table whose schedule is due,
- * that is not already refreshing, and that has pending changes or still needs its first fill.
- * Refreshes run on a fixed pool of {@code max_workers} threads.
+ * that is not already refreshing, and that has pending changes or still needs its first fill, the
+ * longest due first, as long as the worker pool has a free worker.
+ *
+ * <p>The pool's size follows backpressure ({@link WorkerScaler}): it grows toward {@code
+ * max_workers} while due refreshes wait for a worker, but only as far as the waiting stream tables
+ * may use (their {@code workers}), and shrinks toward {@code min_workers} when idle. A stream table
+ * whose changes have waited more than five times its interval adds one worker at once (remediation
+ * {@code lag_worker_added}).
  */
 public final class Scheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
@@ -34,8 +40,11 @@ public final class Scheduler implements AutoCloseable {
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "trickle-scheduler"));
   private final ExecutorService workers;
+  private final int maxWorkers;
+  private final WorkerScaler scaler;
   private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
+  private volatile int waiting;
   private volatile boolean stopping;
 
   /** Told about failed refreshes. */
@@ -85,6 +94,12 @@ public final class Scheduler implements AutoCloseable {
     volatile boolean forced;
     volatile boolean suspended;
 
+    /** When its oldest unabsorbed change was first seen pending (nanoTime), 0 when none. */
+    volatile long pendingSinceNanos;
+
+    /** Whether its current lag has already added a worker. */
+    volatile boolean lagRemediated;
+
     /** The schedule's multiple this stream table refreshes at (above 1 after lock timeouts). */
     volatile int intervalFactor = 1;
 
@@ -104,35 +119,48 @@ public final class Scheduler implements AutoCloseable {
    *
    * @param store the change store
    * @param executor runs refreshes
-   * @param maxWorkers pool size
+   * @param pool the pool's bounds and how fast it scales ({@code scheduler.*} settings)
    * @param maxBufferedBytes above this many buffered bytes, stream tables with pending changes are
    *     refreshed FULL at once (reason {@code buffer_full}), which needs no fence and lets the
    *     buffer drain even while reading from the replication socket is paused
    * @param failures told about failures
-   * @param maxConsecutiveErrors failures in a row after which a stream table is suspended
    * @param suspensions told about suspensions
    * @param remediations told about remediations
    */
   public Scheduler(
       ChangeStore store,
       RefreshExecutor executor,
-      int maxWorkers,
+      dev.trickle.config.SchedulerSettings pool,
       long maxBufferedBytes,
       FailureHandler failures,
-      int maxConsecutiveErrors,
       SuspensionHandler suspensions,
       RemediationHandler remediations) {
     this.remediations = remediations;
     this.store = store;
-    this.maxConsecutiveErrors = maxConsecutiveErrors;
+    this.maxConsecutiveErrors = pool.maxConsecutiveErrors();
+    this.maxWorkers = pool.maxWorkers();
+    this.scaler =
+        new WorkerScaler(
+            pool.minWorkers(),
+            pool.maxWorkers(),
+            pool.scaleUpAfter().toNanos(),
+            pool.scaleDownAfter().toNanos());
     this.suspensions = suspensions;
     this.maxBufferedBytes = maxBufferedBytes;
     this.executor = executor;
     this.failures = failures;
     AtomicInteger n = new AtomicInteger();
-    this.workers =
-        Executors.newFixedThreadPool(
-            maxWorkers, r -> daemon(r, "trickle-refresh-" + n.incrementAndGet()));
+    // threads come and go with the work: an idle one ends after a minute
+    var pooled =
+        new java.util.concurrent.ThreadPoolExecutor(
+            maxWorkers,
+            maxWorkers,
+            1,
+            TimeUnit.MINUTES,
+            new java.util.concurrent.LinkedBlockingQueue<>(),
+            r -> daemon(r, "trickle-refresh-" + n.incrementAndGet()));
+    pooled.allowCoreThreadTimeOut(true);
+    this.workers = pooled;
   }
 
   /**
@@ -215,6 +243,33 @@ public final class Scheduler implements AutoCloseable {
     return active.get();
   }
 
+  /** Refresh workers the pool may run now (it grows with backpressure, shrinks when idle). */
+  public int targetWorkers() {
+    return scaler.target();
+  }
+
+  /** Stream tables due for a refresh that waited for a free worker at the last tick. */
+  public int queueDepth() {
+    return waiting;
+  }
+
+  /**
+   * How long a stream table's oldest unabsorbed change has waited, as far as the scheduler has seen
+   * (0 when it has none).
+   *
+   * @param id the stream table
+   * @return milliseconds
+   */
+  public long lagMillis(long id) {
+    Entry e = entries.get(id);
+    return e == null ? 0 : lagNanos(e, System.nanoTime()) / 1_000_000;
+  }
+
+  private static long lagNanos(Entry e, long now) {
+    long since = e.pendingSinceNanos;
+    return since == 0 ? 0 : now - since;
+  }
+
   /**
    * Whether every stream table has had its first fill (a suspended one does not count: it waits to
    * be asked).
@@ -229,32 +284,113 @@ public final class Scheduler implements AutoCloseable {
     }
     long now = System.nanoTime();
     boolean bufferFull = store.bytes() > maxBufferedBytes;
+    java.util.List<Entry> due = new java.util.ArrayList<>();
     for (Entry e : entries.values()) {
       if (e.running || (e.suspended && !e.forced)) {
         continue;
       }
-      if (bufferFull && !e.needsFill && store.hasPending(e.st.id())) {
+      boolean pending = store.hasPending(e.st.id());
+      if (pending && e.pendingSinceNanos == 0) {
+        e.pendingSinceNanos = now;
+      }
+      if (bufferFull && !e.needsFill && pending) {
         e.needsFill = true;
         e.fillReason = "buffer_full";
         log.warn(
             "change buffer over its budget ({} bytes); refreshing {} FULL",
             store.bytes(),
             e.st.name());
-      } else if (now - e.dueAtNanos < 0 && !e.forced) {
+      } else if (now - e.dueAtNanos < 0 && !e.forced && !(pending && overMemoryBudget(e))) {
         continue;
       }
-      if (!e.needsFill && !e.forced && !store.hasPending(e.st.id())) {
+      if (!e.needsFill && !e.forced && !pending) {
         continue;
       }
+      due.add(e);
+    }
+    // the longest due first
+    due.sort(java.util.Comparator.comparingLong(e -> e.dueAtNanos));
+    int left = due.size();
+    for (Entry e : due) {
+      if (active.get() >= scaler.target()) {
+        break;
+      }
+      left--;
       e.forced = false;
       e.running = true;
       e.dueAtNanos = now + e.st.schedule().toNanos() * e.intervalFactor;
+      active.incrementAndGet();
       workers.execute(() -> runRefresh(e));
+    }
+    waiting = left;
+    int cap = 1;
+    for (int i = due.size() - left; i < due.size(); i++) {
+      cap = Math.max(cap, workersOf(due.get(i)));
+    }
+    int change = scaler.observe(now, left, cap, active.get());
+    if (change != 0) {
+      log.debug(
+          "refresh workers {} by one to {} ({} refreshes waiting)",
+          change > 0 ? "grow" : "shrink",
+          scaler.target(),
+          left);
+    }
+    remediateLag(now);
+  }
+
+  /**
+   * Whether a stream table's buffered changes exceed its memory (its {@code merge_work_mem_mb}):
+   * then it refreshes before its schedule is due, which frees them.
+   */
+  private boolean overMemoryBudget(Entry e) {
+    return store.pendingBytes(e.st.id()) > (long) executor.workMemOf(e.st) * 1024 * 1024;
+  }
+
+  /** The refresh workers a stream table may use. */
+  private int workersOf(Entry e) {
+    return e.st.budget().effectiveWorkers(maxWorkers);
+  }
+
+  /**
+   * Adds one worker for a stream table whose changes have waited more than five times its interval
+   * (once per such episode), if the pool is below what it may use.
+   */
+  private void remediateLag(long now) {
+    for (Entry e : entries.values()) {
+      if (e.lagRemediated || e.suspended) {
+        continue;
+      }
+      long lag = lagNanos(e, now);
+      long interval = e.st.schedule().toNanos() * e.intervalFactor;
+      if (lag <= LAG_INTERVALS * interval) {
+        continue;
+      }
+      e.lagRemediated = true;
+      int before = scaler.target();
+      if (scaler.growForLag(workersOf(e))) {
+        String detail =
+            "workers "
+                + before
+                + " -> "
+                + scaler.target()
+                + " (lag "
+                + lag / 1_000_000
+                + "ms > "
+                + LAG_INTERVALS
+                + " x "
+                + interval / 1_000_000
+                + "ms)";
+        log.warn("{} lags behind its schedule; {}", e.st.name(), detail);
+        remediations.remediated(e.st, "lag_worker_added", detail);
+      }
     }
   }
 
+  /** Lag, in intervals of a stream table's schedule, that adds a worker. */
+  static final int LAG_INTERVALS = 5;
+
   private void runRefresh(Entry e) {
-    active.incrementAndGet();
+    long startedNanos = System.nanoTime();
     java.util.List<java.util.concurrent.CompletableFuture<RefreshOutcome>> waiting =
         new java.util.ArrayList<>();
     for (var w = e.waiters.poll(); w != null; w = e.waiters.poll()) {
@@ -269,6 +405,12 @@ public final class Scheduler implements AutoCloseable {
       RefreshOutcome outcome = executor.refresh(e.st, e.needsFill ? e.fillReason : null);
       e.needsFill = false;
       e.suspended = false;
+      if (store.hasPending(e.st.id())) {
+        e.pendingSinceNanos = startedNanos; // changes that arrived while it ran
+      } else {
+        e.pendingSinceNanos = 0;
+      }
+      e.lagRemediated = false;
       restoreScheduleAfterSuccesses(e);
       waiting.forEach(w -> w.complete(outcome));
       if (outcome.applied()) {

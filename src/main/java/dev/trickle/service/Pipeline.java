@@ -138,7 +138,7 @@ public final class Pipeline implements AutoCloseable {
                 name,
                 spec.query(),
                 spec.effectiveRefreshMode(),
-                spec.presetIfAny().map(x -> x.yamlName()).orElse(null),
+                spec.budget(),
                 spec.effectiveSchedule(config.settings()),
                 identityFull,
                 StreamTablePlanner.limits(config.settings()),
@@ -162,7 +162,7 @@ public final class Pipeline implements AutoCloseable {
                   row.name(),
                   row.query(),
                   RefreshMode.parse(row.refreshMode()),
-                  row.preset(),
+                  row.budget(),
                   row.schedule(),
                   identityFull,
                   StreamTablePlanner.limits(config.settings()),
@@ -253,10 +253,9 @@ public final class Pipeline implements AutoCloseable {
         new Scheduler(
             store,
             executor,
-            config.settings().scheduler().maxWorkers(),
+            config.settings().scheduler(),
             (long) cdc.bufferMaxMb() * 1024 * 1024,
             this::failed,
-            config.settings().scheduler().maxConsecutiveErrors(),
             this::suspended,
             this::remediated);
     try (Connection conn = db.connect()) {
@@ -271,6 +270,7 @@ public final class Pipeline implements AutoCloseable {
         scheduler.add(st, row.frontier() == null ? "initial_fill" : null);
       }
     }
+    tables.forEach(this::watchLag);
     source =
         new ReplicationSource(
             db.jdbcUrl(),
@@ -305,6 +305,14 @@ public final class Pipeline implements AutoCloseable {
         store::pendingTransactions);
     metrics.gauge("pg_trickle.buffer.bytes", "Approximate bytes of buffered changes", store::bytes);
     metrics.gauge("pg_trickle.workers.active", "Refresh workers busy", scheduler::activeWorkers);
+    metrics.gauge(
+        "pg_trickle.workers.target",
+        "Refresh workers the pool may run now (grows with backpressure, shrinks when idle)",
+        scheduler::targetWorkers);
+    metrics.gauge(
+        "pg_trickle.refresh.queue.depth",
+        "Stream tables due for a refresh that are waiting for a free worker",
+        scheduler::queueDepth);
     metrics.gauge(
         "pg_trickle.stream_tables.suspended",
         "Stream tables suspended after too many consecutive failed refreshes",
@@ -379,11 +387,29 @@ public final class Pipeline implements AutoCloseable {
       tables.add(st);
     }
     scheduler.add(st, "initial_fill");
+    watchLag(st);
+  }
+
+  private final Map<Long, io.micrometer.core.instrument.Meter.Id> lagGauges =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private void watchLag(StreamTable st) {
+    lagGauges.put(
+        st.id(),
+        metrics.streamTableGauge(
+            "pg_trickle.stream_table.lag.ms",
+            "How long the stream table's oldest unabsorbed source change has waited",
+            st.name().toString(),
+            () -> scheduler.lagMillis(st.id())));
   }
 
   /** Stops maintaining a stream table (waits for a refresh in flight). */
   void forget(StreamTable st) {
     scheduler.remove(st.id());
+    var lagGauge = lagGauges.remove(st.id());
+    if (lagGauge != null) {
+      metrics.remove(lagGauge);
+    }
     store.unregister(st.id());
     templates.invalidate(st.id());
     synchronized (tables) {

@@ -1,6 +1,7 @@
 package dev.trickle.service;
 
 import dev.trickle.config.RefreshMode;
+import dev.trickle.config.ResourceBudget;
 import dev.trickle.dvm.DvmLimits;
 import dev.trickle.dvm.ProbeResult;
 import dev.trickle.dvm.RefreshSql;
@@ -14,7 +15,7 @@ import java.util.List;
  * @param name the stream table
  * @param query the defining query
  * @param mode configured refresh mode
- * @param preset preset name or null
+ * @param budget preset, workers and memory
  * @param schedule schedule
  * @param probe what the server said about the query
  * @param sql generated SQL (its id-dependent temp names use id 0 until registered)
@@ -26,7 +27,7 @@ public record Plan(
     TableRef name,
     String query,
     RefreshMode mode,
-    String preset,
+    ResourceBudget budget,
     Duration schedule,
     ProbeResult probe,
     RefreshSql sql,

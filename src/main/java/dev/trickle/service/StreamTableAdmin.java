@@ -55,7 +55,7 @@ public final class StreamTableAdmin {
                 request.name(),
                 request.query(),
                 request.mode(),
-                request.preset(),
+                request.budget(),
                 request.schedule(),
                 pipeline.config().settings().cdc().setReplicaIdentityFull(),
                 StreamTablePlanner.limits(pipeline.config().settings()),

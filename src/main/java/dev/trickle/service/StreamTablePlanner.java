@@ -42,7 +42,7 @@ public final class StreamTablePlanner {
    * @param name the stream table
    * @param query its query
    * @param mode configured refresh mode
-   * @param preset preset name or null
+   * @param budget preset, workers and memory
    * @param schedule schedule
    * @param setReplicaIdentityFull whether Trickle may set REPLICA IDENTITY FULL on sources
    * @param limits the delta engine's guards
@@ -56,7 +56,7 @@ public final class StreamTablePlanner {
       TableRef name,
       String query,
       RefreshMode mode,
-      String preset,
+      dev.trickle.config.ResourceBudget budget,
       Duration schedule,
       boolean setReplicaIdentityFull,
       DvmLimits limits,
@@ -128,7 +128,7 @@ public final class StreamTablePlanner {
         throw new UserError("stream table " + name + ": cannot be maintained: " + rejected);
       }
       return new Plan(
-          name, query, mode, preset, schedule, probe, sql, identityFull, warnings, limits);
+          name, query, mode, budget, schedule, probe, sql, identityFull, warnings, limits);
     } finally {
       conn.rollback();
       conn.setAutoCommit(auto);

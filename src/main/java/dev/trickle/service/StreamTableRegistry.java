@@ -79,7 +79,7 @@ final class StreamTableRegistry {
                 p.query(),
                 p.schedule(),
                 p.mode().name(),
-                p.preset(),
+                p.budget(),
                 p.sql().strategy(),
                 slot,
                 origin);
@@ -93,7 +93,7 @@ final class StreamTableRegistry {
       log.info("created stream table {} ({}, {})", p.name(), p.mode(), p.sql().strategy());
     } else {
       id = row.id();
-      CatalogStore.updateSettings(conn, id, p.schedule(), p.mode().name(), p.preset());
+      CatalogStore.updateSettings(conn, id, p.schedule(), p.mode().name(), p.budget());
       if (DETACHED.equals(row.status())) {
         log.info(
             "{} is configured again; filling it again (changes were not followed while it was detached)",
@@ -116,7 +116,7 @@ final class StreamTableRegistry {
         p.name(),
         p.query(),
         p.mode(),
-        p.preset(),
+        p.budget(),
         p.schedule(),
         p.sources(),
         sourceRows,

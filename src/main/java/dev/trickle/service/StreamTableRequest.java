@@ -3,6 +3,7 @@ package dev.trickle.service;
 import dev.trickle.config.Durations;
 import dev.trickle.config.Preset;
 import dev.trickle.config.RefreshMode;
+import dev.trickle.config.ResourceBudget;
 import dev.trickle.model.TableRef;
 import dev.trickle.model.UserError;
 import java.time.Duration;
@@ -16,10 +17,10 @@ import java.util.Locale;
  * @param query the defining query
  * @param schedule the schedule
  * @param mode the refresh mode
- * @param preset the preset name, or null
+ * @param budget the preset and the explicit workers and memory
  */
 public record StreamTableRequest(
-    TableRef name, String query, Duration schedule, RefreshMode mode, String preset) {
+    TableRef name, String query, Duration schedule, RefreshMode mode, ResourceBudget budget) {
 
   /**
    * Parses and validates request fields.
@@ -29,6 +30,8 @@ public record StreamTableRequest(
    * @param schedule a duration, or null
    * @param refreshMode FULL, DIFFERENTIAL or AUTO, or null
    * @param preset real-time, batch or cost-optimized, or null
+   * @param workers a whole number from 1 or {@code max}, or null
+   * @param mergeWorkMemMb whole megabytes, or null
    * @param defaultSchedule schedule when neither the request nor a preset gives one
    * @return the request
    * @throws UserError naming the offending field
@@ -39,6 +42,8 @@ public record StreamTableRequest(
       String schedule,
       String refreshMode,
       String preset,
+      String workers,
+      String mergeWorkMemMb,
       Duration defaultSchedule) {
     TableRef ref = parseName(name);
     if (query == null || query.isBlank()) {
@@ -67,7 +72,19 @@ public record StreamTableRequest(
     } catch (IllegalArgumentException e) {
       throw new UserError("stream table " + ref + ": refresh_mode: " + e.getMessage());
     }
-    return new StreamTableRequest(ref, query, s, m, p == null ? null : p.yamlName());
+    Integer w;
+    try {
+      w = workers == null ? null : ResourceBudget.parseWorkers(workers);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("stream table " + ref + ": workers: " + e.getMessage());
+    }
+    Integer mem;
+    try {
+      mem = mergeWorkMemMb == null ? null : ResourceBudget.parseMegabytes(mergeWorkMemMb);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("stream table " + ref + ": merge_work_mem_mb: " + e.getMessage());
+    }
+    return new StreamTableRequest(ref, query, s, m, new ResourceBudget(p, w, mem));
   }
 
   /**

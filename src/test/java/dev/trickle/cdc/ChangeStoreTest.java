@@ -77,6 +77,26 @@ final class ChangeStoreTest {
   }
 
   @Test
+  void pendingBytes_countEachStreamTablesPendingTransactionsUntilAbsorbed() {
+    store.register(1, Set.of(A), PgSnapshot.of(100, 100));
+    store.register(2, Set.of(A, B), PgSnapshot.of(100, 100));
+    WalTransaction ab = tx(100, 0x1000, A, B);
+    WalTransaction b = tx(101, 0x2000, B);
+
+    store.append(ab);
+    store.append(b);
+
+    assertThat(store.pendingBytes(1)).isEqualTo(ab.estimatedBytes());
+    assertThat(store.pendingBytes(2)).isEqualTo(ab.estimatedBytes() + b.estimatedBytes());
+    store.complete(2, PgSnapshot.of(101, 101));
+    assertThat(store.pendingBytes(2)).isEqualTo(b.estimatedBytes());
+    assertThat(store.pendingBytes(1)).isEqualTo(ab.estimatedBytes());
+    store.complete(1, PgSnapshot.of(102, 102));
+    assertThat(store.pendingBytes(1)).isZero();
+    assertThat(store.pendingBytes(3)).isZero();
+  }
+
+  @Test
   void append_noStreamTables_confirmableFollowsReceived() {
     store.append(tx(100, 0x1000, A));
     store.append(tx(101, 0x2000, A));

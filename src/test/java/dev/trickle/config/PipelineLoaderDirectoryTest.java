@@ -42,7 +42,7 @@ final class PipelineLoaderDirectoryTest {
         .containsExactly(
             b
                 + ":3: stream_tables[0].x: unknown key (allowed: name, query, schedule,"
-                + " refresh_mode, preset)",
+                + " refresh_mode, preset, workers, merge_work_mem_mb)",
             b + ":3: stream_tables[0].name: is required",
             b + ":3: stream_tables[0].query: is required",
             b + ":4: stream_tables: duplicate stream table \"s.t\" (first defined at " + a + ":5)");

@@ -24,6 +24,9 @@ final class SettingsTest {
         .extracting(Setting::flatName)
         .containsExactly(
             "pg_trickle.max_workers",
+            "pg_trickle.min_workers",
+            "pg_trickle.scale_up_after",
+            "pg_trickle.scale_down_after",
             "pg_trickle.default_schedule",
             "pg_trickle.max_consecutive_errors",
             "pg_trickle.lock_timeout",
@@ -50,7 +53,15 @@ final class SettingsTest {
   void defaults_matchCatalogue() {
     Settings d = Settings.defaults();
     assertThat(d.scheduler())
-        .isEqualTo(new SchedulerSettings(4, Duration.ofSeconds(1), 3, Duration.ofSeconds(10)));
+        .isEqualTo(
+            new SchedulerSettings(
+                4,
+                1,
+                Duration.ofMillis(100),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(1),
+                3,
+                Duration.ofSeconds(10)));
     assertThat(d.cdc())
         .isEqualTo(
             new CdcSettings(
@@ -123,7 +134,15 @@ final class SettingsTest {
                 """);
     Settings s = load(file, Map.of("TOKEN", "t0ps3cret")).settings();
     assertThat(s.scheduler())
-        .isEqualTo(new SchedulerSettings(16, Duration.ofSeconds(1), 5, Duration.ofSeconds(10)));
+        .isEqualTo(
+            new SchedulerSettings(
+                16,
+                1,
+                Duration.ofMillis(100),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(1),
+                5,
+                Duration.ofSeconds(10)));
     assertThat(s.cdc().fenceTimeout()).isEqualTo(Duration.ofMinutes(1));
     assertThat(s.cdc().setReplicaIdentityFull()).isFalse();
     assertThat(s.dvm()).isEqualTo(new DvmSettings(0.3, 128, 64, 1000, true, 256, 10000, 50000));

@@ -49,6 +49,50 @@ final class StreamTableLoadingTest {
   }
 
   @Test
+  void load_badWorkersAndMemory_sayWhatIsAllowed() {
+    Path file =
+        write(
+            dir,
+            "p.yaml",
+            HEAD
+                + "stream_tables:\n  - name: t\n    query: SELECT 1\n"
+                + "    workers: 0\n    merge_work_mem_mb: lots\n");
+    assertThat(error(file))
+        .isEqualTo(
+            file
+                + ":7: stream_tables[0].workers: \"0\" is not a number of workers (use a whole"
+                + " number from 1, or max)\n"
+                + file
+                + ":8: stream_tables[0].merge_work_mem_mb: \"lots\" is not a memory size (use"
+                + " whole megabytes from 1, e.g. 64 or 64MB)");
+  }
+
+  @Test
+  void load_workersAndMemory_winOverThePreset() throws Exception {
+    Path file =
+        write(
+            dir,
+            "p.yaml",
+            HEAD
+                + "stream_tables:\n  - name: t\n    query: SELECT 1\n    preset: batch\n"
+                + "    workers: max\n    merge_work_mem_mb: 16MB\n"
+                + "  - name: u\n    query: SELECT 1\n    preset: real-time\n");
+    var specs = load(file, Map.of()).streamTables();
+    ResourceBudget t = specs.get(0).budget();
+    assertThat(t.effectiveWorkers(6)).isEqualTo(6);
+    assertThat(t.effectiveMergeWorkMemMb(128)).isEqualTo(16);
+    ResourceBudget u = specs.get(1).budget();
+    assertThat(u.workers()).isNull();
+    assertThat(u.effectiveWorkers(6)).isEqualTo(6);
+    assertThat(u.effectiveMergeWorkMemMb(128)).isEqualTo(256);
+    assertThat(ResourceBudget.DEFAULTS.effectiveWorkers(6)).isEqualTo(6);
+    assertThat(ResourceBudget.DEFAULTS.effectiveMergeWorkMemMb(128)).isEqualTo(128);
+    assertThat(new ResourceBudget(Preset.BATCH, 3, null).effectiveWorkers(2))
+        .as("never more than max_workers")
+        .isEqualTo(2);
+  }
+
+  @Test
   void load_streamTableWithoutNameAndQuery_reportsBoth() {
     Path file = write(dir, "p.yaml", HEAD + "stream_tables:\n  - schedule: 1s\n");
     assertThat(error(file))

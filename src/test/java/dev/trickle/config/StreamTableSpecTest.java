@@ -12,7 +12,8 @@ final class StreamTableSpecTest {
   private static final Path FILE = Path.of("p.yaml");
 
   private static StreamTableSpec spec(Duration schedule, RefreshMode mode, Preset preset) {
-    return new StreamTableSpec("public", "t", "SELECT 1", schedule, mode, preset, FILE, 3);
+    return new StreamTableSpec(
+        "public", "t", "SELECT 1", schedule, mode, preset, null, null, FILE, 3);
   }
 
   @Test
@@ -64,7 +65,8 @@ final class StreamTableSpecTest {
 
   @Test
   void constructor_blankQuery_rejected() {
-    assertThatThrownBy(() -> new StreamTableSpec("public", "t", " ", null, null, null, FILE, 1))
+    assertThatThrownBy(
+            () -> new StreamTableSpec("public", "t", " ", null, null, null, null, null, FILE, 1))
         .hasMessage("query must not be blank");
   }
 }

@@ -45,12 +45,17 @@ final class GracefulShutdownIT {
       st.execute(
           "CREATE TRIGGER slow AFTER INSERT OR UPDATE OR DELETE ON st_g FOR EACH STATEMENT"
               + " EXECUTE FUNCTION slow()");
-      st.execute("UPDATE g SET v = v + 1000 WHERE id <= 30");
+      // where the update's commit record goes: read in its transaction, so that WAL written
+      // after it (the refresh's own, the catalog's) does not count
       String written;
-      try (var rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      c.setAutoCommit(false);
+      st.execute("UPDATE g SET v = v + 1000 WHERE id <= 30");
+      try (var rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
         rs.next();
         written = rs.getString(1);
       }
+      c.commit();
+      c.setAutoCommit(true);
       long deadline = System.currentTimeMillis() + 20_000;
       while (db.queryLong(
                   "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query"

@@ -49,6 +49,14 @@ final class AdminCommands {
     @Option(names = "--preset", description = "real-time, batch or cost-optimized")
     String preset;
 
+    @Option(
+        names = "--workers",
+        description = "refresh workers it may use: a whole number from 1, or max")
+    String workers;
+
+    @Option(names = "--merge-work-mem-mb", description = "work_mem of its refreshes in megabytes")
+    String mergeWorkMemMb;
+
     @Override
     public Integer call() throws Exception {
       Map<String, Object> body = new LinkedHashMap<>();
@@ -62,6 +70,12 @@ final class AdminCommands {
       }
       if (preset != null) {
         body.put("preset", preset);
+      }
+      if (workers != null) {
+        body.put("workers", workers);
+      }
+      if (mergeWorkMemMb != null) {
+        body.put("merge_work_mem_mb", mergeWorkMemMb);
       }
       Object created = client().post("/api/v1/stream-tables", body);
       printTable(List.of(created));

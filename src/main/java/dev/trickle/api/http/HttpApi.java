@@ -176,6 +176,8 @@ public final class HttpApi implements AutoCloseable {
                   text(f, "schedule"),
                   text(f, "refresh_mode"),
                   text(f, "preset"),
+                  text(f, "workers"),
+                  text(f, "merge_work_mem_mb"),
                   pipeline.config().settings().scheduler().defaultSchedule());
           return describe(pipeline.admin().create(request));
         });
@@ -254,7 +256,7 @@ public final class HttpApi implements AutoCloseable {
     return out;
   }
 
-  private static Map<String, Object> describe(StreamTableRow r) {
+  private Map<String, Object> describe(StreamTableRow r) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("name", r.name().toString());
     m.put("query", r.query());
@@ -262,7 +264,10 @@ public final class HttpApi implements AutoCloseable {
     m.put("refresh_mode", r.refreshMode());
     m.put("strategy", r.strategy().name());
     m.put("schedule", Durations.format(r.schedule()));
-    m.put("preset", r.preset());
+    m.put("preset", r.budget().presetName());
+    var settings = pipeline.config().settings();
+    m.put("workers", r.budget().effectiveWorkers(settings.scheduler().maxWorkers()));
+    m.put("merge_work_mem_mb", r.budget().effectiveMergeWorkMemMb(settings.dvm().mergeWorkMemMb()));
     m.put("last_refresh", r.lastRefreshAt() == null ? null : r.lastRefreshAt().toString());
     m.put(
         "staleness_ms",
