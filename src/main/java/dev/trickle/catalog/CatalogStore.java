@@ -105,6 +105,49 @@ public final class CatalogStore {
     }
   }
 
+  /**
+   * Records the tables a stream table's query reads.
+   *
+   * @param sources schema-qualified tables
+   */
+  public static void saveSources(Connection conn, long id, List<TableRef> sources)
+      throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET source_tables = ? WHERE pgt_id = ?")) {
+      ps.setArray(
+          1,
+          conn.createArrayOf(
+              "text", sources.stream().map(t -> t.schema() + "." + t.name()).toArray()));
+      ps.setLong(2, id);
+      ps.executeUpdate();
+    }
+  }
+
+  /** The tables each registered stream table reads, by stream table (all pipelines). */
+  public static java.util.Map<TableRef, List<TableRef>> sources(Connection conn)
+      throws SQLException {
+    java.util.Map<TableRef, List<TableRef>> out = new java.util.LinkedHashMap<>();
+    try (PreparedStatement ps =
+            conn.prepareStatement(
+                // read through jsonb: a catalog from before version 5 has no such column
+                "SELECT pgt_schema, pgt_name, ARRAY(SELECT jsonb_array_elements_text(coalesce("
+                    + "to_jsonb(s) -> 'source_tables', '[]'))) FROM pgtrickle.pgt_stream_tables s"
+                    + " ORDER BY pgt_id");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        List<TableRef> reads = new ArrayList<>();
+        for (Object o : (Object[]) rs.getArray(3).getArray()) {
+          String s = (String) o;
+          int dot = s.indexOf('.');
+          reads.add(new TableRef(s.substring(0, dot), s.substring(dot + 1)));
+        }
+        out.put(new TableRef(rs.getString(1), rs.getString(2)), reads);
+      }
+    }
+    return out;
+  }
+
   /** Binds preset, workers and memory (nulls where not set) from parameter {@code first} on. */
   private static void setBudget(PreparedStatement ps, int first, ResourceBudget budget)
       throws SQLException {

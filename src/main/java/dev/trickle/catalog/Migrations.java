@@ -22,7 +22,12 @@ public final class Migrations {
 
   /** The scripts in order; a new version is appended here and never edited afterwards. */
   static final List<String> SCRIPTS =
-      List.of("V1__catalog.sql", "V2__origin.sql", "V3__templates.sql", "V4__budget.sql");
+      List.of(
+          "V1__catalog.sql",
+          "V2__origin.sql",
+          "V3__templates.sql",
+          "V4__budget.sql",
+          "V5__source_tables.sql");
 
   private Migrations() {}
 

@@ -308,8 +308,16 @@ public final class Scheduler implements AutoCloseable {
       }
       due.add(e);
     }
-    // the longest due first
-    due.sort(java.util.Comparator.comparingLong(e -> e.dueAtNanos));
+    // upstream stream tables before those that read them, then the longest due first; a stream
+    // table whose upstream is refreshing waits for that refresh, whose result it will read
+    Map<dev.trickle.model.TableRef, Entry> byName = new java.util.HashMap<>();
+    entries.values().forEach(e -> byName.put(e.st.name(), e));
+    due.removeIf(
+        e -> e.st.sources().stream().map(byName::get).anyMatch(u -> u != null && u.running));
+    Map<Entry, Integer> depth = new java.util.HashMap<>();
+    due.forEach(e -> depth.put(e, depthOf(e, byName, 0)));
+    due.sort(
+        java.util.Comparator.<Entry>comparingInt(depth::get).thenComparingLong(e -> e.dueAtNanos));
     int left = due.size();
     for (Entry e : due) {
       if (active.get() >= scaler.target()) {
@@ -344,6 +352,21 @@ public final class Scheduler implements AutoCloseable {
    */
   private boolean overMemoryBudget(Entry e) {
     return store.pendingBytes(e.st.id()) > (long) executor.workMemOf(e.st) * 1024 * 1024;
+  }
+
+  /** How many stream tables deep a stream table reads (0: only plain tables). */
+  private static int depthOf(Entry e, Map<dev.trickle.model.TableRef, Entry> byName, int guard) {
+    int d = 0;
+    if (guard > 64) {
+      return d; // cycles are refused at creation; never loop on one
+    }
+    for (var source : e.st.sources()) {
+      Entry up = byName.get(source);
+      if (up != null && up != e) {
+        d = Math.max(d, depthOf(up, byName, guard + 1) + 1);
+      }
+    }
+    return d;
   }
 
   /** The refresh workers a stream table may use. */

@@ -12,6 +12,7 @@ import dev.trickle.config.PipelineConfig;
 import dev.trickle.config.RefreshMode;
 import dev.trickle.config.StreamTableSpec;
 import dev.trickle.model.Lsn;
+import dev.trickle.model.StreamTableGraph;
 import dev.trickle.model.TableRef;
 import dev.trickle.model.UserError;
 import dev.trickle.observe.Metrics;
@@ -113,8 +114,22 @@ public final class Pipeline implements AutoCloseable {
     List<Plan> plans = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     boolean identityFull = config.settings().cdc().setReplicaIdentityFull();
-    for (StreamTableSpec spec : config.streamTables()) {
+    DeclaredOrder order = DeclaredOrder.of(config.streamTables(), existing.keySet());
+    order
+        .cycle()
+        .ifPresent(
+            c ->
+                problems.add(
+                    "stream tables "
+                        + StreamTableGraph.format(c)
+                        + " read each other in a cycle; a stream table may read other stream"
+                        + " tables, but not itself through them"));
+    Map<TableRef, Plan> planned = new HashMap<>();
+    for (StreamTableSpec spec : order.specs()) {
       TableRef name = new TableRef(spec.schema(), spec.table());
+      if (order.inCycle(name)) {
+        continue;
+      }
       StreamTableRow registered = existing.get(name);
       if (registered != null) {
         String owner = registered.slot();
@@ -142,9 +157,11 @@ public final class Pipeline implements AutoCloseable {
                 spec.effectiveSchedule(config.settings()),
                 identityFull,
                 StreamTablePlanner.limits(config.settings()),
-                existing.containsKey(name));
+                existing.containsKey(name),
+                order.prelude(name, planned));
         p.warnings().forEach(w -> log.warn("{}", w));
         plans.add(p);
+        planned.put(name, p);
       } catch (UserError e) {
         problems.add(spec.file() + ":" + spec.line() + ": " + e.getMessage());
       }
@@ -166,11 +183,29 @@ public final class Pipeline implements AutoCloseable {
                   row.schedule(),
                   identityFull,
                   StreamTablePlanner.limits(config.settings()),
-                  true));
+                  true,
+                  List.of()));
         } catch (UserError e) {
           problems.add("stream table " + row.name() + " (created at run time): " + e.getMessage());
         }
       }
+    }
+    if (problems.isEmpty()) {
+      // what every stream table would read: the plans, else what the catalog recorded
+      Map<TableRef, List<TableRef>> reads = new java.util.LinkedHashMap<>();
+      if (catalogExists(conn)) {
+        reads.putAll(CatalogStore.sources(conn));
+      }
+      plans.forEach(p -> reads.put(p.name(), p.sources()));
+      new StreamTableGraph(reads)
+          .cycle()
+          .ifPresent(
+              c ->
+                  problems.add(
+                      "stream tables "
+                          + StreamTableGraph.format(c)
+                          + " would read each other in a cycle; a stream table may read other"
+                          + " stream tables, but not itself through them"));
     }
     if (!problems.isEmpty()) {
       throw new UserError(String.join("\n", problems));
@@ -216,6 +251,8 @@ public final class Pipeline implements AutoCloseable {
       for (Plan p : plans) {
         StreamTableRow row = existing.get(p.name());
         String origin = row != null && row.isRuntime() ? "api" : "config";
+        // stream tables it reads that were created just before it are published now
+        ReplicationSetup.prepareSources(conn, p, publication);
         tables.add(
             StreamTableRegistry.createOrResume(
                 conn, p, row, slot, origin, config.settings().dvm().templateCacheMaxEntries()));

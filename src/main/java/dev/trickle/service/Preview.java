@@ -58,11 +58,12 @@ public record Preview(
               PREVIEW_NAME,
               query,
               RefreshMode.AUTO,
-              null,
+              dev.trickle.config.ResourceBudget.DEFAULTS,
               Duration.ofSeconds(1),
               setReplicaIdentityFull,
               limits,
-              false);
+              false,
+              List.of());
     } catch (UserError e) {
       throw new UserError(e.getMessage().replace("stream table " + PREVIEW_NAME + ": ", ""));
     }

@@ -124,8 +124,19 @@ final class ReplicationSetup {
         "{}: changes may have been missed, so {} stream table(s) will be filled again", why, n);
   }
 
+  /**
+   * Puts a stream table's sources in the publication, with the replica identity they need. Sources
+   * that do not exist yet (stream tables it reads that are created with it) are left for a later
+   * call, made once they exist.
+   *
+   * @return whether a table was added to the publication
+   */
   static boolean prepareSources(Connection conn, Plan p, String publication) throws SQLException {
     for (TableRef t : p.needsReplicaIdentityFull()) {
+      String identity = replicaIdentity(conn, t);
+      if (identity == null || identity.equals("f")) {
+        continue;
+      }
       try (Statement st = conn.createStatement()) {
         st.execute("ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL");
       }
@@ -134,6 +145,9 @@ final class ReplicationSetup {
     }
     boolean added = false;
     for (TableRef t : new LinkedHashSet<>(p.sources())) {
+      if (replicaIdentity(conn, t) == null) {
+        continue;
+      }
       try (PreparedStatement ps =
           conn.prepareStatement(
               "SELECT 1 FROM pg_publication_tables WHERE pubname = ? AND schemaname = ? AND"
@@ -155,6 +169,20 @@ final class ReplicationSetup {
       added = true;
     }
     return added;
+  }
+
+  /** A table's replica identity ({@code d}, {@code n}, {@code f} or {@code i}), null if none. */
+  private static String replicaIdentity(Connection conn, TableRef t) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT c.relreplident::text FROM pg_class c JOIN pg_namespace n ON n.oid ="
+                + " c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+      ps.setString(1, t.schema());
+      ps.setString(2, t.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
   }
 
   /**

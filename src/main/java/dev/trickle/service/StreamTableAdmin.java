@@ -2,6 +2,7 @@ package dev.trickle.service;
 
 import dev.trickle.catalog.CatalogStore;
 import dev.trickle.catalog.StreamTableRow;
+import dev.trickle.model.StreamTableGraph;
 import dev.trickle.model.TableRef;
 import dev.trickle.model.UserError;
 import dev.trickle.refresh.RefreshOutcome;
@@ -10,10 +11,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
  * Creates, drops and refreshes stream tables while the pipeline runs (the seed's {@code
@@ -59,7 +64,8 @@ public final class StreamTableAdmin {
                 request.schedule(),
                 pipeline.config().settings().cdc().setReplicaIdentityFull(),
                 StreamTablePlanner.limits(pipeline.config().settings()),
-                false);
+                false,
+                List.of());
         if (ReplicationSetup.prepareSources(conn, plan, publication)) {
           ReplicationSetup.waitForOlderTransactions(conn);
         }
@@ -91,19 +97,64 @@ public final class StreamTableAdmin {
   }
 
   /**
-   * Drops a stream table: stops maintaining it, drops its table and its catalog rows.
+   * Drops a stream table: stops maintaining it, drops its table and its catalog rows. A stream
+   * table that other stream tables read is dropped only with {@code cascade}, which drops them (and
+   * their readers) first.
    *
    * @param name the stream table
-   * @throws UserError when there is no such stream table in this pipeline
+   * @param cascade whether to drop the stream tables that read it too
+   * @return the stream tables dropped, readers first
+   * @throws UserError when there is no such stream table in this pipeline, or others read it and
+   *     {@code cascade} is false
    * @throws SQLException on database failures
    */
-  public void drop(TableRef name) throws SQLException {
+  public List<TableRef> drop(TableRef name, boolean cascade) throws SQLException {
     StreamTable st = find(name).orElseThrow(() -> notFound(name));
+    StreamTableGraph graph;
+    try (Connection conn = pipeline.database().connect()) {
+      graph = new StreamTableGraph(CatalogStore.sources(conn));
+    }
+    List<TableRef> readers = new ArrayList<>(graph.allDownstreamsOf(name));
+    if (!readers.isEmpty() && !cascade) {
+      throw new UserError(
+          "stream table "
+              + name
+              + " is read by "
+              + readers.stream().map(TableRef::toString).collect(Collectors.joining(", "))
+              + "; drop those first, or drop with cascade (trickle drop "
+              + name
+              + " --cascade)");
+    }
+    List<StreamTable> victims = new ArrayList<>();
+    for (TableRef r : readers) {
+      victims.add(
+          find(r)
+              .orElseThrow(
+                  () ->
+                      new UserError(
+                          "stream table "
+                              + name
+                              + " is read by "
+                              + r
+                              + ", which another pipeline maintains; drop it there first")));
+    }
+    // readers first: the deepest ones before those they read
+    victims.sort(Comparator.comparingInt((StreamTable v) -> graph.depthOf(v.name())).reversed());
+    victims.add(st);
+    List<TableRef> dropped = new ArrayList<>();
+    for (StreamTable v : victims) {
+      dropOne(v);
+      dropped.add(v.name());
+    }
+    return dropped;
+  }
+
+  private void dropOne(StreamTable st) throws SQLException {
     pipeline.forget(st);
     try (Connection conn = pipeline.database().connect()) {
       conn.setAutoCommit(false);
       try (Statement s = conn.createStatement()) {
-        s.execute("DROP TABLE IF EXISTS " + name.quoted());
+        s.execute("DROP TABLE IF EXISTS " + st.name().quoted());
         CatalogStore.delete(conn, st.id());
         conn.commit();
       } catch (SQLException | RuntimeException e) {

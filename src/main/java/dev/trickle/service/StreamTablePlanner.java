@@ -47,6 +47,8 @@ public final class StreamTablePlanner {
    * @param setReplicaIdentityFull whether Trickle may set REPLICA IDENTITY FULL on sources
    * @param limits the delta engine's guards
    * @param alreadyRegistered whether the catalog already holds this stream table
+   * @param prelude statements run first in the planning transaction (which is rolled back): the
+   *     storage of stream tables it reads that are being created with it
    * @return the plan
    * @throws UserError naming the stream table and the problem
    * @throws SQLException on database failures
@@ -60,7 +62,8 @@ public final class StreamTablePlanner {
       Duration schedule,
       boolean setReplicaIdentityFull,
       DvmLimits limits,
-      boolean alreadyRegistered)
+      boolean alreadyRegistered,
+      List<String> prelude)
       throws SQLException {
     boolean auto = conn.getAutoCommit();
     conn.setAutoCommit(false);
@@ -71,6 +74,11 @@ public final class StreamTablePlanner {
                 + name
                 + ": a table of that name already exists and is not a stream table; choose"
                 + " another name or drop the table");
+      }
+      try (java.sql.Statement st = conn.createStatement()) {
+        for (String sql : prelude) {
+          st.execute(sql);
+        }
       }
       ProbeResult probe = QueryProbe.probeInTransaction(conn, name.toString(), query);
       checkColumns(name, probe.columns());

@@ -101,6 +101,7 @@ final class StreamTableRegistry {
         CatalogStore.forgetFrontier(conn, id);
       }
     }
+    CatalogStore.saveSources(conn, id, p.sources());
     Strategy strategy = p.sql().strategy();
     var sql = RefreshSqlBuilder.forQuery(id, p.name(), p.query(), p.probe(), strategy, p.limits());
     String version = templateVersion(p.query(), strategy, p.limits());

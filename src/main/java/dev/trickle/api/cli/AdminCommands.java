@@ -92,9 +92,24 @@ final class AdminCommands {
     @Parameters(index = "0", description = "table or schema.table")
     String name;
 
+    @Option(
+        names = "--cascade",
+        description = "also drop the stream tables that read it (and their readers)")
+    boolean cascade;
+
     @Override
     public Integer call() throws Exception {
-      client().delete("/api/v1/stream-tables/" + ApiClient.segment(name));
+      Object out =
+          client()
+              .delete(
+                  "/api/v1/stream-tables/"
+                      + ApiClient.segment(name)
+                      + (cascade ? "?cascade=true" : ""));
+      if (out instanceof Map<?, ?> m
+          && m.get("cascaded") instanceof List<?> also
+          && !also.isEmpty()) {
+        also.forEach(a -> System.out.println("dropped " + a));
+      }
       System.out.println("dropped " + name);
       return 0;
     }

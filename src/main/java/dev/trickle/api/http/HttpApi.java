@@ -80,7 +80,13 @@ public final class HttpApi implements AutoCloseable {
                             "/api/v1/stream-tables/{name}",
                             (req, res) ->
                                 authorized(
-                                    req, res, r -> call(r, 200, () -> drop(req.param("name")))))
+                                    req,
+                                    res,
+                                    r ->
+                                        call(
+                                            r,
+                                            200,
+                                            () -> drop(req.param("name"), cascade(req.uri())))))
                         .post(
                             "/api/v1/stream-tables/{name}/refresh",
                             (req, res) ->
@@ -183,10 +189,25 @@ public final class HttpApi implements AutoCloseable {
         });
   }
 
-  private Object drop(String name) throws Exception {
+  private Object drop(String name, boolean cascade) throws Exception {
     var ref = dev.trickle.service.StreamTableRequest.parseName(decode(name));
-    pipeline.admin().drop(ref);
-    return Map.of("dropped", ref.toString());
+    var dropped = pipeline.admin().drop(ref, cascade);
+    return Map.of(
+        "dropped",
+        ref.toString(),
+        "cascaded",
+        dropped.subList(0, dropped.size() - 1).stream().map(Object::toString).toList());
+  }
+
+  /** Whether a request's query string asks for {@code cascade=true}. */
+  static boolean cascade(String uri) {
+    int q = uri.indexOf('?');
+    if (q < 0) {
+      return false;
+    }
+    return java.util.regex.Pattern.compile("(?i)(^|&)cascade(=true)?(&|$)")
+        .matcher(uri.substring(q + 1))
+        .find();
   }
 
   private Object refresh(String name) throws Exception {

@@ -186,11 +186,12 @@ final class DeltaEngineIT {
             st,
             query,
             RefreshMode.DIFFERENTIAL,
-            null,
+            dev.trickle.config.ResourceBudget.DEFAULTS,
             Duration.ofSeconds(1),
             true,
             DvmLimits.DEFAULTS,
-            false);
+            false,
+            java.util.List.of());
     RefreshSql sql = plan.sql();
     assertThat(sql.strategy()).as(query).isNotEqualTo(Strategy.FULL_ONLY);
     Statistics.collect(sql.strategy());

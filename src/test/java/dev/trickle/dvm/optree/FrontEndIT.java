@@ -91,11 +91,12 @@ final class FrontEndIT {
             new TableRef("public", "fe_" + name),
             query,
             RefreshMode.AUTO,
-            null,
+            dev.trickle.config.ResourceBudget.DEFAULTS,
             Duration.ofSeconds(1),
             true,
             DvmLimits.DEFAULTS,
-            false);
+            false,
+            java.util.List.of());
     OpTreeBuilder.Outcome tree = OpTreeBuilder.build(plan.probe(), 64);
     assertThat(tree.tree() != null || tree.reason() != null).as(name).isTrue();
     if (differentiable) {
