@@ -126,11 +126,26 @@ public final class RefreshExecutor implements AutoCloseable {
    * @throws Exception when the refresh failed; nothing was committed then
    */
   public RefreshOutcome refresh(StreamTable st, String forcedFullReason) throws Exception {
+    return refresh(st, forcedFullReason, null);
+  }
+
+  /**
+   * Refreshes one stream table at a snapshot shared with others ({@link #shareSnapshot}): the
+   * refresh reads its sources as of that snapshot and records it as its frontier.
+   *
+   * @param st the stream table
+   * @param forcedFullReason non-null to recompute regardless of mode
+   * @param sharedSnapshot an exported snapshot's id, or null for a snapshot of its own
+   * @return what happened
+   * @throws Exception when the refresh failed; nothing was committed then
+   */
+  public RefreshOutcome refresh(StreamTable st, String forcedFullReason, String sharedSnapshot)
+      throws Exception {
     Instant started = Instant.now();
     R2dbcSession session = borrow();
     boolean ok = false;
     try {
-      RefreshOutcome outcome = run(session, st, forcedFullReason, started);
+      RefreshOutcome outcome = run(session, st, forcedFullReason, started, sharedSnapshot);
       ok = true;
       return outcome;
     } finally {
@@ -147,8 +162,59 @@ public final class RefreshExecutor implements AutoCloseable {
     }
   }
 
+  /**
+   * A snapshot exported for refreshes that must read their sources at the same point (the stream
+   * tables read by one reader): held by an open transaction until closed.
+   */
+  public final class SharedSnapshot implements AutoCloseable {
+    private final R2dbcSession session;
+    private final String id;
+
+    private SharedSnapshot(R2dbcSession session, String id) {
+      this.session = session;
+      this.id = id;
+    }
+
+    /** The id to import with {@code SET TRANSACTION SNAPSHOT}. */
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public void close() {
+      session.rollback();
+      if (session.isValid()) {
+        idle.offer(session);
+      } else {
+        session.close();
+      }
+    }
+  }
+
+  /**
+   * Exports a snapshot for refreshes to share.
+   *
+   * @return the snapshot, held until closed
+   */
+  public SharedSnapshot shareSnapshot() {
+    R2dbcSession session = borrow();
+    try {
+      return new SharedSnapshot(
+          session, session.beginAndQueryString("SELECT pg_export_snapshot()"));
+    } catch (RuntimeException e) {
+      session.rollback();
+      session.close();
+      throw e;
+    }
+  }
+
   private RefreshOutcome run(
-      R2dbcSession s, StreamTable st, String forcedFullReason, Instant started) throws Exception {
+      R2dbcSession s,
+      StreamTable st,
+      String forcedFullReason,
+      Instant started,
+      String sharedSnapshot)
+      throws Exception {
     // The commit waits for its WAL flush (synchronous_commit stays on): after a server crash the
     // service's in-memory frontiers must not be ahead of the committed ones.
     // A KEYED delta statement binds its keys: a small delta (as far as the changes received so far
@@ -170,7 +236,12 @@ public final class RefreshExecutor implements AutoCloseable {
     PgSnapshot snapshot =
         PgSnapshot.parse(
             s.beginAndQueryString(
-                "SELECT pg_current_snapshot()::text, set_config('work_mem', '"
+                (sharedSnapshot == null
+                        ? ""
+                        : "SET TRANSACTION SNAPSHOT "
+                            + TableRef.quoteLiteral(sharedSnapshot)
+                            + "; ")
+                    + "SELECT pg_current_snapshot()::text, set_config('work_mem', '"
                     + workMemOf(st)
                     + "MB', true), set_config('lock_timeout', '"
                     + lockTimeout.toMillis()

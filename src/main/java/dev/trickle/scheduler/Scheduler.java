@@ -5,6 +5,7 @@ import dev.trickle.refresh.RefreshExecutor;
 import dev.trickle.refresh.RefreshOutcome;
 import dev.trickle.refresh.StreamTable;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -312,23 +313,32 @@ public final class Scheduler implements AutoCloseable {
     // table whose upstream is refreshing waits for that refresh, whose result it will read
     Map<dev.trickle.model.TableRef, Entry> byName = new java.util.HashMap<>();
     entries.values().forEach(e -> byName.put(e.st.name(), e));
-    due.removeIf(
-        e -> e.st.sources().stream().map(byName::get).anyMatch(u -> u != null && u.running));
+    due.removeIf(e -> upstreamRunning(e, byName));
     Map<Entry, Integer> depth = new java.util.HashMap<>();
     due.forEach(e -> depth.put(e, depthOf(e, byName, 0)));
     due.sort(
         java.util.Comparator.<Entry>comparingInt(depth::get).thenComparingLong(e -> e.dueAtNanos));
+    Map<Entry, List<Entry>> waves = waves(byName);
     int left = due.size();
     for (Entry e : due) {
       if (active.get() >= scaler.target()) {
         break;
       }
       left--;
-      e.forced = false;
-      e.running = true;
-      e.dueAtNanos = now + e.st.schedule().toNanos() * e.intervalFactor;
-      active.incrementAndGet();
-      workers.execute(() -> runRefresh(e));
+      List<Entry> wave = waves.get(e);
+      if (wave == null) {
+        if (e.running || upstreamRunning(e, byName)) {
+          continue; // an upstream (or its wave) started in this tick: read its result next time
+        }
+        start(e, now);
+        active.incrementAndGet();
+        workers.execute(() -> runRefresh(e));
+      } else if (wave.stream()
+          .noneMatch(m -> m.running || readerRunning(m) || upstreamRunning(m, byName))) {
+        wave.forEach(m -> start(m, now));
+        active.incrementAndGet(); // a wave runs on one worker
+        workers.execute(() -> runWave(wave));
+      }
     }
     waiting = left;
     int cap = 1;
@@ -352,6 +362,79 @@ public final class Scheduler implements AutoCloseable {
    */
   private boolean overMemoryBudget(Entry e) {
     return store.pendingBytes(e.st.id()) > (long) executor.workMemOf(e.st) * 1024 * 1024;
+  }
+
+  private void start(Entry e, long now) {
+    e.forced = false;
+    e.running = true;
+    e.dueAtNanos = now + e.st.schedule().toNanos() * e.intervalFactor;
+  }
+
+  /**
+   * The waves: stream tables read by one reader refresh together, at one shared snapshot, so that
+   * the reader never sees them at different source snapshots (a diamond: A feeds B and C, both feed
+   * D). Stream tables read by readers with one upstream each are not in a wave.
+   *
+   * @return each wave member's wave (members ordered upstreams first)
+   */
+  private Map<Entry, List<Entry>> waves(Map<dev.trickle.model.TableRef, Entry> byName) {
+    Map<Entry, Entry> parent = new java.util.HashMap<>();
+    for (Entry reader : entries.values()) {
+      List<Entry> ups =
+          reader.st.sources().stream()
+              .map(byName::get)
+              .filter(u -> u != null && u != reader)
+              .distinct()
+              .toList();
+      for (int i = 1; i < ups.size(); i++) {
+        union(parent, ups.get(0), ups.get(i));
+      }
+    }
+    Map<Entry, List<Entry>> byRoot = new java.util.HashMap<>();
+    for (Entry m : parent.keySet()) {
+      byRoot.computeIfAbsent(find(parent, m), r -> new java.util.ArrayList<>()).add(m);
+    }
+    Map<Entry, List<Entry>> out = new java.util.HashMap<>();
+    for (List<Entry> wave : byRoot.values()) {
+      wave.sort(java.util.Comparator.comparingInt(m -> depthOf(m, byName, 0)));
+      List<Entry> members = List.copyOf(wave);
+      members.forEach(m -> out.put(m, members));
+    }
+    return out;
+  }
+
+  private static Entry find(Map<Entry, Entry> parent, Entry e) {
+    Entry p = parent.computeIfAbsent(e, x -> x);
+    return p == e ? e : find(parent, p);
+  }
+
+  private static void union(Map<Entry, Entry> parent, Entry a, Entry b) {
+    Entry ra = find(parent, a);
+    Entry rb = find(parent, b);
+    if (ra != rb) {
+      parent.put(ra, rb);
+    }
+  }
+
+  /** Whether a stream table this one reads is refreshing. */
+  private static boolean upstreamRunning(Entry e, Map<dev.trickle.model.TableRef, Entry> byName) {
+    for (var source : e.st.sources()) {
+      Entry u = byName.get(source);
+      if (u != null && u != e && u.running) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a stream table that reads this one is refreshing. */
+  private boolean readerRunning(Entry e) {
+    for (Entry r : entries.values()) {
+      if (r.running && r.st.sources().contains(e.st.name())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** How many stream tables deep a stream table reads (0: only plain tables). */
@@ -413,6 +496,58 @@ public final class Scheduler implements AutoCloseable {
   static final int LAG_INTERVALS = 5;
 
   private void runRefresh(Entry e) {
+    try {
+      refreshOne(e, null);
+    } finally {
+      active.decrementAndGet();
+      e.running = false;
+    }
+  }
+
+  /**
+   * Refreshes a wave's members one after another, upstreams first, each level of the wave at one
+   * shared snapshot taken when the level before it has committed; the members count as running
+   * until the last has finished, so that no reader starts in between.
+   */
+  private void runWave(List<Entry> wave) {
+    java.util.Set<Entry> done = new java.util.HashSet<>();
+    try {
+      java.util.Map<dev.trickle.model.TableRef, Entry> byName = new java.util.HashMap<>();
+      wave.forEach(m -> byName.put(m.st.name(), m));
+      for (Entry first : wave) {
+        if (done.contains(first)) {
+          continue;
+        }
+        // one level: the members not yet refreshed that read no member not yet refreshed
+        List<Entry> level = new java.util.ArrayList<>();
+        for (Entry m : wave) {
+          if (!done.contains(m)
+              && m.st.sources().stream()
+                  .map(byName::get)
+                  .noneMatch(u -> u != null && u != m && !done.contains(u))) {
+            level.add(m);
+          }
+        }
+        try (RefreshExecutor.SharedSnapshot shared = executor.shareSnapshot()) {
+          for (Entry m : level) {
+            refreshOne(m, shared.id());
+          }
+        } catch (RuntimeException ex) {
+          log.warn("refresh wave could not share a snapshot: {}", Failures.oneLine(ex));
+          for (Entry m : level) {
+            m.dueAtNanos = System.nanoTime() + Duration.ofMillis(250).toNanos();
+          }
+          return;
+        }
+        done.addAll(level);
+      }
+    } finally {
+      active.decrementAndGet();
+      wave.forEach(m -> m.running = false);
+    }
+  }
+
+  private void refreshOne(Entry e, String sharedSnapshot) {
     long startedNanos = System.nanoTime();
     java.util.List<java.util.concurrent.CompletableFuture<RefreshOutcome>> waiting =
         new java.util.ArrayList<>();
@@ -425,7 +560,8 @@ public final class Scheduler implements AutoCloseable {
         store.register(e.st.id(), java.util.Set.copyOf(e.st.sources()), null);
         log.info("resuming suspended stream table {}", e.st.name());
       }
-      RefreshOutcome outcome = executor.refresh(e.st, e.needsFill ? e.fillReason : null);
+      RefreshOutcome outcome =
+          executor.refresh(e.st, e.needsFill ? e.fillReason : null, sharedSnapshot);
       e.needsFill = false;
       e.suspended = false;
       if (store.hasPending(e.st.id())) {
@@ -463,9 +599,6 @@ public final class Scheduler implements AutoCloseable {
         long backoff = e.st.schedule().toNanos() * (1L << Math.min(6, count));
         e.dueAtNanos = System.nanoTime() + Math.min(backoff, Duration.ofMinutes(5).toNanos());
       }
-    } finally {
-      active.decrementAndGet();
-      e.running = false;
     }
   }
 
