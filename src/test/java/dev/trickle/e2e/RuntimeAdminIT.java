@@ -112,9 +112,20 @@ final class RuntimeAdminIT {
           .as("resumed after restart")
           .isZero();
 
-      Run dropped = cli("drop", "big_orders", "--http", http);
+      String sum = "SELECT count(*) AS n, sum(amount) AS total FROM big_orders";
+      Run reader = cli("create", "big_sum", sum, "--schedule", "50ms", "--http", http);
+      assertThat(reader.code()).as(reader.err()).isZero();
+      assertThat(Oracle.difference(c, "big_sum", sum)).isZero();
+      Run refused = cli("drop", "big_orders", "--http", http);
+      assertThat(refused.code()).isEqualTo(2);
+      assertThat(refused.err()).contains("is read by public.big_sum").contains("--cascade");
+
+      Run dropped = cli("drop", "big_orders", "--cascade", "--http", http);
       assertThat(dropped.code()).as(dropped.err()).isZero();
-      assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'big_orders'"))
+      assertThat(dropped.out()).contains("dropped public.big_sum");
+      assertThat(
+              db.queryLong(
+                  "SELECT count(*) FROM pg_class WHERE relname IN ('big_orders', 'big_sum')"))
           .isZero();
       assertThat(
               db.queryLong(
