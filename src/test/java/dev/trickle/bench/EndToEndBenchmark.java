@@ -517,8 +517,8 @@ public final class EndToEndBenchmark {
               try (Connection c = connect();
                   PreparedStatement ps =
                       c.prepareStatement(
-                          "SELECT a FROM bench_scan WHERE __pgt_row_id ="
-                              + " md5(ROW(?::bigint)::text)::uuid")) {
+                          // the key's hidden copy, unique in KEYED storage
+                          "SELECT a FROM bench_scan WHERE __pgt_k1 = ?::bigint")) {
                 while (n < samples) {
                   Sample head = outstanding.peek();
                   if (head == null) {
