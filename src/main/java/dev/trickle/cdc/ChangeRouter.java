@@ -1,41 +1,44 @@
 package dev.trickle.cdc;
 
 import dev.trickle.model.TableRef;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import reactor.core.publisher.Flux;
 
 /**
- * Routes the stream of committed transactions into one flux per source table ({@code groupBy}),
- * each appending its table's part of every transaction to the {@link ChangeStore}, plus one flux of
- * transaction ends that records the received position and completes fences.
+ * Routes the stream of committed transactions to the {@link ChangeStore} in windows: a window
+ * closes after {@code maxTransactions} transactions or {@code maxWait} after its first one
+ * (Reactor's {@code bufferTimeout}), whichever comes first. Each window is split by source table
+ * and each table's changes are appended as one batch; then the window's transactions end in commit
+ * order, recording the received position and completing the fences they carry.
  *
- * <p>Everything runs on the reader's thread without a thread hop, so a transaction's parts are
- * appended before its end is processed, and a fence completes only after every transaction
- * delivered before it has been appended (DESIGN-BRIEF §2, step 3).
+ * <p>Windows are routed one after another ({@code concatMap}), and a window's ends come after all
+ * of its appends, so a fence completes only after every transaction delivered before it has been
+ * appended (DESIGN-BRIEF §2, step 3).
  */
 public final class ChangeRouter {
-  private static final String END = "end of transaction";
-
   private final ChangeStore store;
   private final FenceRegistry fences;
+  private final int maxTransactions;
+  private final Duration maxWait;
 
   /**
    * Creates a router.
    *
    * @param store where table parts go
    * @param fences completed when their transaction has been routed
+   * @param maxTransactions the most transactions in one window
+   * @param maxWait the longest a window stays open after its first transaction
    */
-  public ChangeRouter(ChangeStore store, FenceRegistry fences) {
+  public ChangeRouter(
+      ChangeStore store, FenceRegistry fences, int maxTransactions, Duration maxWait) {
     this.store = store;
     this.fences = fences;
-  }
-
-  /** A transaction's part for one table, or its end ({@code table} null). */
-  private record Part(WalTransaction tx, TableRef table) {
-    Object key() {
-      return table == null ? END : table;
-    }
+    this.maxTransactions = maxTransactions;
+    this.maxWait = maxWait;
   }
 
   /**
@@ -46,29 +49,32 @@ public final class ChangeRouter {
    */
   public Flux<WalTransaction> route(Flux<WalTransaction> transactions) {
     return transactions
-        .concatMapIterable(ChangeRouter::parts)
-        .groupBy(Part::key)
-        .flatMap(
-            group ->
-                END.equals(group.key())
-                    ? group.doOnNext(this::end).map(Part::tx)
-                    : group
-                        .doOnNext(p -> store.append(p.tx(), p.table()))
-                        .thenMany(Flux.<WalTransaction>empty()),
-            Integer.MAX_VALUE);
+        .bufferTimeout(maxTransactions, maxWait)
+        .concatMapIterable(
+            window -> {
+              routeWindow(window);
+              return window;
+            });
   }
 
-  private void end(Part part) {
-    store.transactionEnd(part.tx());
-    part.tx().fences().forEach(fences::arrived);
-  }
-
-  private static List<Part> parts(WalTransaction tx) {
-    List<Part> out = new ArrayList<>();
-    for (TableRef t : tx.touchedTables()) {
-      out.add(new Part(tx, t));
+  private void routeWindow(List<WalTransaction> window) {
+    for (Map.Entry<TableRef, List<WalTransaction>> batch : byTable(window).entrySet()) {
+      store.appendAll(batch.getKey(), batch.getValue());
     }
-    out.add(new Part(tx, null));
+    for (WalTransaction tx : window) {
+      store.transactionEnd(tx);
+      tx.fences().forEach(fences::arrived);
+    }
+  }
+
+  /** A window's transactions per table they touched, each list in commit order. */
+  static Map<TableRef, List<WalTransaction>> byTable(List<WalTransaction> window) {
+    Map<TableRef, List<WalTransaction>> out = new LinkedHashMap<>();
+    for (WalTransaction tx : window) {
+      for (TableRef t : tx.touchedTables()) {
+        out.computeIfAbsent(t, k -> new ArrayList<>()).add(tx);
+      }
+    }
     return out;
   }
 }

@@ -118,6 +118,19 @@ public final class ChangeStore {
   }
 
   /**
+   * Adds one table's parts of several committed transactions, in commit order: one batch of a
+   * window, under one lock.
+   *
+   * @param table a table they all touched
+   * @param txs the transactions
+   */
+  public synchronized void appendAll(TableRef table, List<WalTransaction> txs) {
+    for (WalTransaction tx : txs) {
+      append(tx, table);
+    }
+  }
+
+  /**
    * Records that every part of a transaction has been appended.
    *
    * @param tx the transaction

@@ -12,13 +12,17 @@ import java.util.Map;
  * @param bufferMaxMb megabytes of decoded changes held before reading pauses
  * @param reconnectBackoffMax upper bound of the reconnect backoff
  * @param fenceTimeout how long a refresh waits for its fence message
+ * @param batchMaxTransactions the most transactions routed to the change store as one window
+ * @param batchMaxWait the longest a window stays open after its first transaction
  */
 public record CdcSettings(
     boolean setReplicaIdentityFull,
     Duration statusInterval,
     int bufferMaxMb,
     Duration reconnectBackoffMax,
-    Duration fenceTimeout) {
+    Duration fenceTimeout,
+    int batchMaxTransactions,
+    Duration batchMaxWait) {
 
   /** The category name. */
   public static final String CATEGORY = "cdc";
@@ -80,8 +84,34 @@ public record CdcSettings(
               + " stream",
           Validator.positive());
 
+  /** {@code pg_trickle.batch_max_transactions}. */
+  public static final Setting<Integer> BATCH_MAX_TRANSACTIONS =
+      Setting.of(
+          CATEGORY,
+          "batch_max_transactions",
+          Integer.class,
+          256,
+          "transactions",
+          "the most received transactions the change router takes as one window: their changes"
+              + " are appended to the change buffer as one batch per source table",
+          Validator.range(1, 100_000));
+
+  /** {@code pg_trickle.batch_max_wait}. */
+  public static final Setting<Duration> BATCH_MAX_WAIT =
+      Setting.of(
+          CATEGORY,
+          "batch_max_wait",
+          Duration.class,
+          Duration.ofMillis(1),
+          "duration",
+          "the longest a window of received transactions stays open after its first one (the"
+              + " most it delays a change, or a refresh's fence)",
+          Validator.positive());
+
   /** Checks every value against its setting. */
   public CdcSettings {
+    BATCH_MAX_TRANSACTIONS.requireAllowed(batchMaxTransactions);
+    BATCH_MAX_WAIT.requireAllowed(batchMaxWait);
     STATUS_INTERVAL.requireAllowed(statusInterval);
     BUFFER_MAX_MB.requireAllowed(bufferMaxMb);
     RECONNECT_BACKOFF_MAX.requireAllowed(reconnectBackoffMax);
@@ -95,7 +125,9 @@ public record CdcSettings(
         STATUS_INTERVAL,
         BUFFER_MAX_MB,
         RECONNECT_BACKOFF_MAX,
-        FENCE_TIMEOUT);
+        FENCE_TIMEOUT,
+        BATCH_MAX_TRANSACTIONS,
+        BATCH_MAX_WAIT);
   }
 
   /** Returns the defaults. */
@@ -109,7 +141,9 @@ public record CdcSettings(
         v.get(STATUS_INTERVAL),
         v.get(BUFFER_MAX_MB),
         v.get(RECONNECT_BACKOFF_MAX),
-        v.get(FENCE_TIMEOUT));
+        v.get(FENCE_TIMEOUT),
+        v.get(BATCH_MAX_TRANSACTIONS),
+        v.get(BATCH_MAX_WAIT));
   }
 
   Map<Setting<?>, Object> toMap() {
@@ -118,6 +152,8 @@ public record CdcSettings(
         STATUS_INTERVAL, statusInterval,
         BUFFER_MAX_MB, bufferMaxMb,
         RECONNECT_BACKOFF_MAX, reconnectBackoffMax,
-        FENCE_TIMEOUT, fenceTimeout);
+        FENCE_TIMEOUT, fenceTimeout,
+        BATCH_MAX_TRANSACTIONS, batchMaxTransactions,
+        BATCH_MAX_WAIT, batchMaxWait);
   }
 }

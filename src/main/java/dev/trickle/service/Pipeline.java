@@ -329,7 +329,7 @@ public final class Pipeline implements AutoCloseable {
             recorded,
             () -> catalogOkAtNanos = System.nanoTime());
     subscription =
-        new ChangeRouter(store, fences)
+        new ChangeRouter(store, fences, cdc.batchMaxTransactions(), cdc.batchMaxWait())
             .route(source.transactions())
             .subscribe(tx -> {}, e -> log.error("replication stream ended: {}", e.getMessage()));
     metrics.gauge(

@@ -43,7 +43,8 @@ final class ChangeRouterTest {
             tx(101, 2000, Set.of(A, B), List.of()),
             tx(102, 3000, Set.of(B), List.of()));
 
-    StepVerifier.create(new ChangeRouter(store, fences).route(in))
+    StepVerifier.create(
+            new ChangeRouter(store, fences, 2, java.time.Duration.ofMillis(50)).route(in))
         .expectNextCount(3)
         .verifyComplete();
 
@@ -58,8 +59,13 @@ final class ChangeRouterTest {
     store.register(1, Set.of(A, B), PgSnapshot.of(100, 100));
     FenceRegistry fences = new FenceRegistry();
     CompletableFuture<Void> fence = fences.expect("f1");
-    List<Integer> pendingWhenFenceArrived = new ArrayList<>();
-    var unused = fence.thenRun(() -> pendingWhenFenceArrived.add(store.pendingCount(1)));
+    List<Integer> earlierPendingWhenFenceArrived = new ArrayList<>();
+    var unused =
+        fence.thenRun(
+            () ->
+                store
+                    .deltaFor(1, PgSnapshot.of(102, 102))
+                    .forEach(t -> earlierPendingWhenFenceArrived.add(t.xid())));
     Flux<WalTransaction> in =
         Flux.just(
             tx(100, 1000, Set.of(A, B), List.of()),
@@ -67,12 +73,65 @@ final class ChangeRouterTest {
             tx(102, 3000, Set.of(), List.of("f1")),
             tx(103, 4000, Set.of(A), List.of()));
 
-    StepVerifier.create(new ChangeRouter(store, fences).route(in))
+    StepVerifier.create(
+            new ChangeRouter(store, fences, 2, java.time.Duration.ofMillis(50)).route(in))
         .expectNextCount(4)
         .verifyComplete();
 
-    assertThat(pendingWhenFenceArrived).containsExactly(2);
+    // a window appends all of its changes before it ends its transactions: later ones may be
+    // there too, but never may an earlier one be missing
+    assertThat(earlierPendingWhenFenceArrived).containsExactly(100, 101);
     assertThat(store.pendingCount(1)).isEqualTo(3);
     assertThat(fences.hasWaiting()).isFalse();
+  }
+
+  @Test
+  void byTable_splitsAWindowPerSourceTableInCommitOrder() {
+    WalTransaction t1 = tx(100, 1000, Set.of(A), List.of());
+    WalTransaction t2 = tx(101, 2000, Set.of(A, B), List.of());
+    WalTransaction t3 = tx(102, 3000, Set.of(B), List.of());
+
+    var batches = ChangeRouter.byTable(List.of(t1, t2, t3));
+
+    assertThat(batches.keySet()).containsExactly(A, B);
+    assertThat(batches.get(A)).containsExactly(t1, t2);
+    assertThat(batches.get(B)).containsExactly(t2, t3);
+  }
+
+  @Test
+  void route_closesAWindowAfterMaxWait_evenWhileTheStreamStaysOpen() {
+    ChangeStore store = new ChangeStore();
+    store.register(1, Set.of(A), PgSnapshot.of(100, 100));
+    FenceRegistry fences = new FenceRegistry();
+    Flux<WalTransaction> in =
+        Flux.concat(Flux.just(tx(100, 1000, Set.of(A), List.of("f"))), Flux.never());
+    CompletableFuture<Void> fence = fences.expect("f");
+
+    StepVerifier.create(
+            new ChangeRouter(store, fences, 1000, java.time.Duration.ofMillis(20)).route(in))
+        .expectNextCount(1)
+        .thenCancel()
+        .verify(java.time.Duration.ofSeconds(5));
+
+    assertThat(store.pendingCount(1)).isEqualTo(1);
+    assertThat(fence).isCompleted();
+  }
+
+  @Test
+  void route_closesAWindowAtMaxTransactions() {
+    ChangeStore store = new ChangeStore();
+    store.register(1, Set.of(A), PgSnapshot.of(100, 100));
+    FenceRegistry fences = new FenceRegistry();
+    Flux<WalTransaction> in =
+        Flux.concat(
+            Flux.just(tx(100, 1000, Set.of(A), List.of()), tx(101, 2000, Set.of(A), List.of())),
+            Flux.never());
+
+    StepVerifier.create(new ChangeRouter(store, fences, 2, java.time.Duration.ofHours(1)).route(in))
+        .expectNextCount(2)
+        .thenCancel()
+        .verify(java.time.Duration.ofSeconds(5));
+
+    assertThat(store.pendingCount(1)).isEqualTo(2);
   }
 }

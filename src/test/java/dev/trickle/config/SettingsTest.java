@@ -35,6 +35,8 @@ final class SettingsTest {
             "pg_trickle.buffer_max_mb",
             "pg_trickle.reconnect_backoff_max",
             "pg_trickle.fence_timeout",
+            "pg_trickle.batch_max_transactions",
+            "pg_trickle.batch_max_wait",
             "pg_trickle.differential_max_change_ratio",
             "pg_trickle.merge_work_mem_mb",
             "pg_trickle.max_parse_depth",
@@ -65,7 +67,13 @@ final class SettingsTest {
     assertThat(d.cdc())
         .isEqualTo(
             new CdcSettings(
-                true, Duration.ofSeconds(10), 256, Duration.ofSeconds(30), Duration.ofSeconds(30)));
+                true,
+                Duration.ofSeconds(10),
+                256,
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(30),
+                256,
+                Duration.ofMillis(1)));
     assertThat(d.dvm()).isEqualTo(new DvmSettings(0.15, 64, 64, 1000, true, 256, 10000, 50000));
     assertThat(d.monitoring()).isEqualTo(new MonitoringSettings("127.0.0.1:8765", ""));
     for (Setting<?> s : Settings.catalogue()) {
