@@ -146,6 +146,10 @@ public final class ReplicationSource {
               .withSlotOption("publication_names", publication)
               .withSlotOption("messages", "true")
               .withStatusInterval((int) statusInterval.toMillis(), TimeUnit.MILLISECONDS)
+              // pgjdbc would otherwise report the server's position from a keepalive as flushed
+              // once everything received was confirmed: the slot would move past the position
+              // recorded in the catalog, which start-up must then take for a gap
+              .withAutomaticFlush(false)
               .start();
       streaming.set(true);
       log.info("replication streaming from slot {} (publication {})", slot, publication);
