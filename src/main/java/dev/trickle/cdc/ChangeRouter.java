@@ -11,9 +11,11 @@ import reactor.core.publisher.Flux;
 /**
  * Routes the stream of committed transactions to the {@link ChangeStore} in windows: a window
  * closes after {@code maxTransactions} transactions or {@code maxWait} after its first one
- * (Reactor's {@code bufferTimeout}), whichever comes first. Each window is split by source table
- * and each table's changes are appended as one batch; then the window's transactions end in commit
- * order, recording the received position and completing the fences they carry.
+ * (Reactor's {@code bufferTimeout}, its fair-backpressure variant: the other one, at 1 ms windows,
+ * now and then left a transaction in a window that was never emitted, stalling its stream tables
+ * until more changes came), whichever comes first. Each window is split by source table and each
+ * table's changes are appended as one batch; then the window's transactions end in commit order,
+ * recording the received position and completing the fences they carry.
  *
  * <p>Windows are routed one after another ({@code concatMap}), and a window's ends come after all
  * of its appends, so a fence completes only after every transaction delivered before it has been
@@ -49,7 +51,7 @@ public final class ChangeRouter {
    */
   public Flux<WalTransaction> route(Flux<WalTransaction> transactions) {
     return transactions
-        .bufferTimeout(maxTransactions, maxWait)
+        .bufferTimeout(maxTransactions, maxWait, true)
         .concatMapIterable(
             window -> {
               routeWindow(window);

@@ -43,6 +43,7 @@ public final class ReplicationSource {
   private final LongSupplier bufferedBytes;
   private final long maxBufferedBytes;
   private final AtomicReference<Lsn> confirm = new AtomicReference<>(Lsn.ZERO);
+  private final AtomicReference<Lsn> confirmSent = new AtomicReference<>(Lsn.ZERO);
   private final AtomicReference<Lsn> lastReceived = new AtomicReference<>(Lsn.ZERO);
   private final AtomicBoolean streaming = new AtomicBoolean();
   private final Scheduler readerThread = Schedulers.newSingle("trickle-wal-reader", true);
@@ -96,7 +97,30 @@ public final class ReplicationSource {
     this.idleListener = idleListener;
   }
 
-  /** Sets the position the slot may be confirmed to; sent with the next status update. */
+  /**
+   * Waits until the server has been told a position (or the time is up).
+   *
+   * @param position the position
+   * @param timeout the longest wait
+   * @return whether it was told
+   */
+  public boolean awaitConfirmSent(Lsn position, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (position.isAfter(confirmSent.get())) {
+      if (System.nanoTime() > deadline || !streaming.get()) {
+        return false;
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Sets the position the slot may be confirmed to; sent at once by the reader thread. */
   public void confirm(Lsn position) {
     confirm.accumulateAndGet(position, Lsn::max);
   }
@@ -162,7 +186,9 @@ public final class ReplicationSource {
           LogSequenceNumber lsn = LogSequenceNumber.valueOf(target.value());
           stream.setFlushedLSN(lsn);
           stream.setAppliedLSN(lsn);
+          stream.forceUpdateStatus(); // now: the server learns it even if the service stops next
           sent = target;
+          confirmSent.set(target);
         }
         if (sink.requestedFromDownstream() <= 0 || bufferedBytes.getAsLong() > maxBufferedBytes) {
           stream.forceUpdateStatus();

@@ -515,10 +515,12 @@ public final class Pipeline implements AutoCloseable {
     keeper.shutdownNow();
     if (slotKeeper != null) {
       slotKeeper.keep(true);
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      if (source != null
+          && !source.awaitConfirmSent(slotKeeper.savedPosition(), Duration.ofSeconds(2))) {
+        log.warn(
+            "could not confirm the slot to {} before stopping; the server re-sends from the last"
+                + " confirmed position, which the frontiers skip",
+            slotKeeper.savedPosition());
       }
     }
     if (subscription != null) {

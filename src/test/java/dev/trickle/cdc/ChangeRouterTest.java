@@ -134,4 +134,52 @@ final class ChangeRouterTest {
 
     assertThat(store.pendingCount(1)).isEqualTo(2);
   }
+
+  @Test
+  void route_neverStrandsATransactionInAWindow_whenTheyTrickleInFromAnotherThread()
+      throws Exception {
+    ChangeStore store = new ChangeStore();
+    store.register(1, Set.of(A), PgSnapshot.of(100, 100));
+    FenceRegistry fences = new FenceRegistry();
+    int n = 400;
+    List<CompletableFuture<Void>> arrived = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      arrived.add(fences.expect("f" + i));
+    }
+    // like the replication reader: one thread, emitting only while there is demand, with pauses
+    Flux<WalTransaction> in =
+        Flux.create(
+            sink ->
+                new Thread(
+                        () -> {
+                          java.util.Random r = new java.util.Random(7);
+                          for (int i = 0; i < n; i++) {
+                            while (sink.requestedFromDownstream() <= 0) {
+                              Thread.onSpinWait();
+                            }
+                            sink.next(tx(100 + i, 1000L * (i + 1), Set.of(A), List.of("f" + i)));
+                            if (r.nextInt(4) == 0) {
+                              try {
+                                Thread.sleep(r.nextInt(3));
+                              } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return;
+                              }
+                            }
+                          }
+                        })
+                    .start());
+    var subscription =
+        new ChangeRouter(store, fences, 16, java.time.Duration.ofMillis(1))
+            .route(in)
+            .subscribe(tx -> {});
+    try {
+      for (int i = 0; i < n; i++) {
+        arrived.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      subscription.dispose();
+    }
+    assertThat(store.pendingCount(1)).isEqualTo(n);
+  }
 }
