@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,6 +49,8 @@ public final class ReplicationSource {
   private final AtomicBoolean streaming = new AtomicBoolean();
   private final Scheduler readerThread = Schedulers.newSingle("trickle-wal-reader", true);
   private final IdleListener idleListener;
+  private final int windowMaxTransactions;
+  private final Duration windowMaxWait;
 
   /** Silence after which the reader sends a status update to find out whether the server lives. */
   private static final long PROBE_AFTER_NANOS = Duration.ofMillis(500).toNanos();
@@ -75,6 +78,8 @@ public final class ReplicationSource {
    * @param bufferedBytes current bytes held downstream
    * @param maxBufferedBytes reading pauses above this
    * @param idleListener told about idle positions
+   * @param windowMaxTransactions the most transactions in one window
+   * @param windowMaxWait the longest a window stays open after its first transaction
    */
   public ReplicationSource(
       String jdbcUrl,
@@ -85,7 +90,11 @@ public final class ReplicationSource {
       Duration maxBackoff,
       LongSupplier bufferedBytes,
       long maxBufferedBytes,
-      IdleListener idleListener) {
+      IdleListener idleListener,
+      int windowMaxTransactions,
+      Duration windowMaxWait) {
+    this.windowMaxTransactions = windowMaxTransactions;
+    this.windowMaxWait = windowMaxWait;
     this.jdbcUrl = jdbcUrl;
     this.baseProperties = properties;
     this.slot = slot;
@@ -136,14 +145,16 @@ public final class ReplicationSource {
   }
 
   /**
-   * The committed transactions of the publication, in commit order, reconnecting with backoff.
-   * Transactions may be delivered again after a reconnect; consumers skip what their frontier
-   * already includes.
+   * The committed transactions of the publication, in commit order and in windows, reconnecting
+   * with backoff. A window closes when it holds {@code windowMaxTransactions}, when its first
+   * transaction has waited {@code windowMaxWait}, or as soon as the reader has caught up (nothing
+   * more to read), so it never delays a transaction while the connection is idle. Transactions may
+   * be delivered again after a reconnect; consumers skip what their frontier already includes.
    *
-   * @return the transaction stream
+   * @return the windows
    */
-  public Flux<WalTransaction> transactions() {
-    return Flux.<WalTransaction>create(sink -> readerThread.schedule(() -> readLoop(sink)))
+  public Flux<List<WalTransaction>> transactions() {
+    return Flux.<List<WalTransaction>>create(sink -> readerThread.schedule(() -> readLoop(sink)))
         .retryWhen(
             Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
                 .maxBackoff(maxBackoff)
@@ -156,7 +167,7 @@ public final class ReplicationSource {
                             s.totalRetries() + 1)));
   }
 
-  private void readLoop(FluxSink<WalTransaction> sink) {
+  private void readLoop(FluxSink<List<WalTransaction>> sink) {
     AtomicBoolean cancelled = new AtomicBoolean();
     sink.onDispose(() -> cancelled.set(true));
     try (Connection conn = connect()) {
@@ -178,6 +189,8 @@ public final class ReplicationSource {
       streaming.set(true);
       log.info("replication streaming from slot {} (publication {})", slot, publication);
       TransactionAssembler assembler = new TransactionAssembler();
+      TransactionWindow window =
+          new TransactionWindow(windowMaxTransactions, windowMaxWait.toNanos());
       Lsn sent = Lsn.ZERO;
       long lastTraffic = System.nanoTime();
       while (!cancelled.get()) {
@@ -190,7 +203,13 @@ public final class ReplicationSource {
           sent = target;
           confirmSent.set(target);
         }
+        if (window.due(System.nanoTime())) {
+          sink.next(window.drain());
+        }
         if (sink.requestedFromDownstream() <= 0 || bufferedBytes.getAsLong() > maxBufferedBytes) {
+          if (!window.isEmpty()) {
+            sink.next(window.drain()); // held by the sink until asked for: never stranded here
+          }
           stream.forceUpdateStatus();
           Thread.sleep(5);
           continue;
@@ -199,6 +218,9 @@ public final class ReplicationSource {
         Lsn position = new Lsn(stream.getLastReceiveLSN().asLong());
         lastReceived.set(position);
         if (buf == null) {
+          if (!window.isEmpty()) {
+            sink.next(window.drain()); // caught up: close the window now
+          }
           if (!assembler.inTransaction()) {
             idleListener.idleAt(position);
           }
@@ -211,7 +233,10 @@ public final class ReplicationSource {
           continue;
         }
         lastTraffic = System.nanoTime();
-        assembler.accept(PgOutputDecoder.decode(buf, false)).ifPresent(sink::next);
+        var committed = assembler.accept(PgOutputDecoder.decode(buf, false));
+        if (committed.isPresent() && window.add(committed.get(), System.nanoTime())) {
+          sink.next(window.drain());
+        }
       }
       Lsn last = confirm.get();
       if (last.isAfter(sent)) {

@@ -92,8 +92,8 @@ public record CdcSettings(
           Integer.class,
           256,
           "transactions",
-          "the most received transactions the change router takes as one window: their changes"
-              + " are appended to the change buffer as one batch per source table",
+          "the most received transactions in one window: a window's changes are appended to the"
+              + " change buffer as one batch per source table",
           Validator.range(1, 100_000));
 
   /** {@code pg_trickle.batch_max_wait}. */
@@ -104,8 +104,8 @@ public record CdcSettings(
           Duration.class,
           Duration.ofMillis(1),
           "duration",
-          "the longest a window of received transactions stays open after its first one (the"
-              + " most it delays a change, or a refresh's fence)",
+          "the longest a window stays open after its first transaction while more keep coming (a"
+              + " window also closes as soon as the reader has caught up)",
           Validator.positive());
 
   /** Checks every value against its setting. */

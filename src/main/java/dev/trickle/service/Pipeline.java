@@ -318,7 +318,9 @@ public final class Pipeline implements AutoCloseable {
             cdc.reconnectBackoffMax(),
             () -> fences.hasWaiting() ? 0 : store.bytes(),
             (long) cdc.bufferMaxMb() * 1024 * 1024,
-            store::noteIdlePosition);
+            store::noteIdlePosition,
+            cdc.batchMaxTransactions(),
+            cdc.batchMaxWait());
     slotKeeper =
         new SlotKeeper(
             db,
@@ -329,7 +331,7 @@ public final class Pipeline implements AutoCloseable {
             recorded,
             () -> catalogOkAtNanos = System.nanoTime());
     subscription =
-        new ChangeRouter(store, fences, cdc.batchMaxTransactions(), cdc.batchMaxWait())
+        new ChangeRouter(store, fences)
             .route(source.transactions())
             .subscribe(tx -> {}, e -> log.error("replication stream ended: {}", e.getMessage()));
     metrics.gauge(

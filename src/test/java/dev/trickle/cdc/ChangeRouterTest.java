@@ -37,14 +37,12 @@ final class ChangeRouterTest {
     store.register(1, Set.of(A), PgSnapshot.of(100, 100));
     store.register(2, Set.of(B), PgSnapshot.of(100, 100));
     FenceRegistry fences = new FenceRegistry();
-    Flux<WalTransaction> in =
+    Flux<List<WalTransaction>> in =
         Flux.just(
-            tx(100, 1000, Set.of(A), List.of()),
-            tx(101, 2000, Set.of(A, B), List.of()),
-            tx(102, 3000, Set.of(B), List.of()));
+            List.of(tx(100, 1000, Set.of(A), List.of()), tx(101, 2000, Set.of(A, B), List.of())),
+            List.of(tx(102, 3000, Set.of(B), List.of())));
 
-    StepVerifier.create(
-            new ChangeRouter(store, fences, 2, java.time.Duration.ofMillis(50)).route(in))
+    StepVerifier.create(new ChangeRouter(store, fences).route(in))
         .expectNextCount(3)
         .verifyComplete();
 
@@ -66,15 +64,12 @@ final class ChangeRouterTest {
                 store
                     .deltaFor(1, PgSnapshot.of(102, 102))
                     .forEach(t -> earlierPendingWhenFenceArrived.add(t.xid())));
-    Flux<WalTransaction> in =
+    Flux<List<WalTransaction>> in =
         Flux.just(
-            tx(100, 1000, Set.of(A, B), List.of()),
-            tx(101, 2000, Set.of(B), List.of()),
-            tx(102, 3000, Set.of(), List.of("f1")),
-            tx(103, 4000, Set.of(A), List.of()));
+            List.of(tx(100, 1000, Set.of(A, B), List.of()), tx(101, 2000, Set.of(B), List.of())),
+            List.of(tx(102, 3000, Set.of(), List.of("f1")), tx(103, 4000, Set.of(A), List.of())));
 
-    StepVerifier.create(
-            new ChangeRouter(store, fences, 2, java.time.Duration.ofMillis(50)).route(in))
+    StepVerifier.create(new ChangeRouter(store, fences).route(in))
         .expectNextCount(4)
         .verifyComplete();
 
@@ -96,90 +91,5 @@ final class ChangeRouterTest {
     assertThat(batches.keySet()).containsExactly(A, B);
     assertThat(batches.get(A)).containsExactly(t1, t2);
     assertThat(batches.get(B)).containsExactly(t2, t3);
-  }
-
-  @Test
-  void route_closesAWindowAfterMaxWait_evenWhileTheStreamStaysOpen() {
-    ChangeStore store = new ChangeStore();
-    store.register(1, Set.of(A), PgSnapshot.of(100, 100));
-    FenceRegistry fences = new FenceRegistry();
-    Flux<WalTransaction> in =
-        Flux.concat(Flux.just(tx(100, 1000, Set.of(A), List.of("f"))), Flux.never());
-    CompletableFuture<Void> fence = fences.expect("f");
-
-    StepVerifier.create(
-            new ChangeRouter(store, fences, 1000, java.time.Duration.ofMillis(20)).route(in))
-        .expectNextCount(1)
-        .thenCancel()
-        .verify(java.time.Duration.ofSeconds(5));
-
-    assertThat(store.pendingCount(1)).isEqualTo(1);
-    assertThat(fence).isCompleted();
-  }
-
-  @Test
-  void route_closesAWindowAtMaxTransactions() {
-    ChangeStore store = new ChangeStore();
-    store.register(1, Set.of(A), PgSnapshot.of(100, 100));
-    FenceRegistry fences = new FenceRegistry();
-    Flux<WalTransaction> in =
-        Flux.concat(
-            Flux.just(tx(100, 1000, Set.of(A), List.of()), tx(101, 2000, Set.of(A), List.of())),
-            Flux.never());
-
-    StepVerifier.create(new ChangeRouter(store, fences, 2, java.time.Duration.ofHours(1)).route(in))
-        .expectNextCount(2)
-        .thenCancel()
-        .verify(java.time.Duration.ofSeconds(5));
-
-    assertThat(store.pendingCount(1)).isEqualTo(2);
-  }
-
-  @Test
-  void route_neverStrandsATransactionInAWindow_whenTheyTrickleInFromAnotherThread()
-      throws Exception {
-    ChangeStore store = new ChangeStore();
-    store.register(1, Set.of(A), PgSnapshot.of(100, 100));
-    FenceRegistry fences = new FenceRegistry();
-    int n = 400;
-    List<CompletableFuture<Void>> arrived = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      arrived.add(fences.expect("f" + i));
-    }
-    // like the replication reader: one thread, emitting only while there is demand, with pauses
-    Flux<WalTransaction> in =
-        Flux.create(
-            sink ->
-                new Thread(
-                        () -> {
-                          java.util.Random r = new java.util.Random(7);
-                          for (int i = 0; i < n; i++) {
-                            while (sink.requestedFromDownstream() <= 0) {
-                              Thread.onSpinWait();
-                            }
-                            sink.next(tx(100 + i, 1000L * (i + 1), Set.of(A), List.of("f" + i)));
-                            if (r.nextInt(4) == 0) {
-                              try {
-                                Thread.sleep(r.nextInt(3));
-                              } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                return;
-                              }
-                            }
-                          }
-                        })
-                    .start());
-    var subscription =
-        new ChangeRouter(store, fences, 16, java.time.Duration.ofMillis(1))
-            .route(in)
-            .subscribe(tx -> {});
-    try {
-      for (int i = 0; i < n; i++) {
-        arrived.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS);
-      }
-    } finally {
-      subscription.dispose();
-    }
-    assertThat(store.pendingCount(1)).isEqualTo(n);
   }
 }
