@@ -262,6 +262,13 @@ public final class CatalogStore {
   public static void delete(Connection conn, long id) throws SQLException {
     TemplateStore.delete(conn, id);
     try (PreparedStatement ps =
+        conn.prepareStatement(
+            "DELETE FROM pgtrickle.pgt_commit_latency WHERE stream_table = (SELECT pgt_schema ||"
+                + " '.' || pgt_name FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?)")) {
+      ps.setLong(1, id);
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps =
         conn.prepareStatement("DELETE FROM pgtrickle.pgt_refresh_history WHERE pgt_id = ?")) {
       ps.setLong(1, id);
       ps.executeUpdate();
@@ -269,6 +276,29 @@ public final class CatalogStore {
     try (PreparedStatement ps =
         conn.prepareStatement("DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?")) {
       ps.setLong(1, id);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Publishes a stream table's commit-to-visible latency, for {@code
+   * pgtrickle.commit_latency_stats()}.
+   */
+  public static void saveLatency(
+      Connection conn, String streamTable, dev.trickle.observe.LatencyStats.Summary s)
+      throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "INSERT INTO pgtrickle.pgt_commit_latency (stream_table, count, p50_ms, p95_ms, p99_ms,"
+                + " max_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (stream_table) DO UPDATE SET"
+                + " count = EXCLUDED.count, p50_ms = EXCLUDED.p50_ms, p95_ms = EXCLUDED.p95_ms,"
+                + " p99_ms = EXCLUDED.p99_ms, max_ms = EXCLUDED.max_ms, updated_at = now()")) {
+      ps.setString(1, streamTable);
+      ps.setLong(2, s.count());
+      ps.setDouble(3, s.p50());
+      ps.setDouble(4, s.p95());
+      ps.setDouble(5, s.p99());
+      ps.setDouble(6, s.max());
       ps.executeUpdate();
     }
   }

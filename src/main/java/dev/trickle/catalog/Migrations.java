@@ -27,7 +27,8 @@ public final class Migrations {
           "V2__origin.sql",
           "V3__templates.sql",
           "V4__budget.sql",
-          "V5__source_tables.sql");
+          "V5__source_tables.sql",
+          "V6__commit_latency.sql");
 
   private Migrations() {}
 

@@ -360,6 +360,9 @@ public final class Pipeline implements AutoCloseable {
     var unusedKeeper =
         keeper.scheduleWithFixedDelay(
             () -> slotKeeper.keep(false), every, every, TimeUnit.MILLISECONDS);
+    LatencyPublisher latency = new LatencyPublisher(db, metrics);
+    var unusedLatency =
+        keeper.scheduleWithFixedDelay(latency::publish, 1000, 1000, TimeUnit.MILLISECONDS);
     scheduler.start();
     log.info(
         "pipeline started: {} stream table(s), slot {}, publication {}",

@@ -147,6 +147,22 @@ final class AdminCommands {
     }
   }
 
+  /** {@code trickle latency}. */
+  @Command(
+      name = "latency",
+      mixinStandardHelpOptions = true,
+      description =
+          "Prints commit-to-visible latency per stream table of a running service: samples, and"
+              + " p50, p95, p99 over the latest 10,000, and the largest, in milliseconds.")
+  static final class Latency extends Connection implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      Object list = client().get("/api/v1/commit-latency-stats");
+      printTable(list instanceof List<?> l ? l : List.of(list));
+      return 0;
+    }
+  }
+
   /** Prints maps as an aligned table, one row per map, columns in first-seen order. */
   static void printTable(List<?> rows) {
     List<String> columns = new java.util.ArrayList<>();

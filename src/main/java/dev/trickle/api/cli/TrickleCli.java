@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       AdminCommands.Create.class,
       AdminCommands.Drop.class,
       AdminCommands.Refresh.class,
-      AdminCommands.Status.class
+      AdminCommands.Status.class,
+      AdminCommands.Latency.class
     })
 public final class TrickleCli implements Runnable {
   /** Exit code for bad usage or invalid configuration. */

@@ -92,6 +92,9 @@ public final class HttpApi implements AutoCloseable {
                             (req, res) ->
                                 authorized(
                                     req, res, r -> call(r, 200, () -> refresh(req.param("name")))))
+                        .get(
+                            "/api/v1/commit-latency-stats",
+                            (req, res) -> authorized(req, res, r -> call(r, 200, this::latency)))
                         .post(
                             "/api/v1/preview",
                             (req, res) -> authorized(req, res, r -> body(req, r, this::preview))))
@@ -243,6 +246,25 @@ public final class HttpApi implements AutoCloseable {
           m.put("warnings", p.warnings());
           return m;
         });
+  }
+
+  /** Commit-to-visible latency per stream table (seed QW-1), as {@code trickle latency} prints. */
+  private Object latency() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    metrics
+        .latencySummaries()
+        .forEach(
+            (st, s) -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("stream_table", st);
+              m.put("count", s.count());
+              m.put("p50_ms", s.p50());
+              m.put("p95_ms", s.p95());
+              m.put("p99_ms", s.p99());
+              m.put("max_ms", s.max());
+              out.add(m);
+            });
+    return out;
   }
 
   private static String text(Map<String, Object> f, String key) {
