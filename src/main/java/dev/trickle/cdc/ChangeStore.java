@@ -51,9 +51,11 @@ public final class ChangeStore {
   private static final class Pending {
     final Set<Long> waiting = new HashSet<>();
     final long bytes;
+    final java.time.Instant commitTime;
 
     Pending(WalTransaction tx) {
       this.bytes = tx.estimatedBytes();
+      this.commitTime = tx.commitTime();
     }
   }
 
@@ -261,6 +263,20 @@ public final class ChangeStore {
     }
     long first = ledger.firstKey().value();
     return new Lsn(Math.max(0, first - 1));
+  }
+
+  /**
+   * How long ago the oldest transaction some stream table has not absorbed was committed.
+   *
+   * @param now the time to measure from
+   * @return seconds, 0 when nothing is pending
+   */
+  public synchronized double oldestPendingAgeSeconds(java.time.Instant now) {
+    if (ledger.isEmpty()) {
+      return 0;
+    }
+    java.time.Instant oldest = ledger.firstEntry().getValue().commitTime;
+    return Math.max(0, java.time.Duration.between(oldest, now).toNanos() / 1e9);
   }
 
   /** Approximate bytes of pending changes held in memory. */

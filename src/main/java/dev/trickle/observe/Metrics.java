@@ -91,6 +91,25 @@ public final class Metrics {
   }
 
   /**
+   * Counts something that happened to a stream table: a failed refresh ({@code
+   * pg_trickle.refresh.errors}), a suspension ({@code pg_trickle.suspensions}), a remediation
+   * ({@code pg_trickle.remediations}, with its reason).
+   *
+   * @param name the counter
+   * @param description what it counts
+   * @param streamTable the stream table
+   * @param reason the remediation's reason code, or null
+   */
+  public void streamTableEvent(String name, String description, String streamTable, String reason) {
+    Counter.Builder b =
+        Counter.builder(name).description(description).tag("stream_table", streamTable);
+    if (reason != null) {
+      b = b.tag("reason", reason);
+    }
+    b.register(registry).increment();
+  }
+
+  /**
    * Records a lookup in the catalog-level template cache (after a miss in memory).
    *
    * @param hit whether the catalog had the stream table's templates

@@ -339,6 +339,10 @@ public final class Pipeline implements AutoCloseable {
         "WAL bytes between the server's last reported position and the position Trickle confirmed",
         () -> Math.max(0, source.lastReceived().value() - slotKeeper.savedPosition().value()));
     metrics.gauge(
+        "pg_trickle.replication.lag.seconds",
+        "Age of the oldest source transaction some stream table has not absorbed (0 when none)",
+        () -> store.oldestPendingAgeSeconds(java.time.Instant.now()));
+    metrics.gauge(
         "pg_trickle.pending.transactions",
         "Source transactions some stream table has not absorbed yet",
         store::pendingTransactions);
@@ -432,25 +436,37 @@ public final class Pipeline implements AutoCloseable {
     watchLag(st);
   }
 
-  private final Map<Long, io.micrometer.core.instrument.Meter.Id> lagGauges =
+  private final Map<Long, List<io.micrometer.core.instrument.Meter.Id>> streamTableGauges =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   private void watchLag(StreamTable st) {
-    lagGauges.put(
+    String name = st.name().toString();
+    streamTableGauges.put(
         st.id(),
-        metrics.streamTableGauge(
-            "pg_trickle.stream_table.lag.ms",
-            "How long the stream table's oldest unabsorbed source change has waited",
-            st.name().toString(),
-            () -> scheduler.lagMillis(st.id())));
+        List.of(
+            metrics.streamTableGauge(
+                "pg_trickle.stream_table.lag.ms",
+                "How long the stream table's oldest unabsorbed source change has waited",
+                name,
+                () -> scheduler.lagMillis(st.id())),
+            metrics.streamTableGauge(
+                "pg_trickle.stream_table.pending.transactions",
+                "Source transactions the stream table has not absorbed yet",
+                name,
+                () -> store.pendingCount(st.id())),
+            metrics.streamTableGauge(
+                "pg_trickle.stream_table.pending.bytes",
+                "Approximate bytes of the source transactions it has not absorbed yet",
+                name,
+                () -> store.pendingBytes(st.id()))));
   }
 
   /** Stops maintaining a stream table (waits for a refresh in flight). */
   void forget(StreamTable st) {
     scheduler.remove(st.id());
-    var lagGauge = lagGauges.remove(st.id());
-    if (lagGauge != null) {
-      metrics.remove(lagGauge);
+    var gauges = streamTableGauges.remove(st.id());
+    if (gauges != null) {
+      gauges.forEach(metrics::remove);
     }
     store.unregister(st.id());
     templates.invalidate(st.id());
@@ -460,6 +476,11 @@ public final class Pipeline implements AutoCloseable {
   }
 
   private void remediated(StreamTable st, String reasonCode, String detail) {
+    metrics.streamTableEvent(
+        "pg_trickle.remediations",
+        "Remediations of failed or lagging refreshes, by reason code",
+        st.name().toString(),
+        reasonCode);
     try (Connection conn = db.connect()) {
       CatalogStore.recordEvent(conn, st.id(), st.name(), "REMEDIATED", reasonCode, detail);
     } catch (SQLException e) {
@@ -468,6 +489,11 @@ public final class Pipeline implements AutoCloseable {
   }
 
   private void suspended(StreamTable st, int failures) {
+    metrics.streamTableEvent(
+        "pg_trickle.suspensions",
+        "Times the circuit breaker suspended a stream table",
+        st.name().toString(),
+        null);
     try (Connection conn = db.connect()) {
       CatalogStore.markSuspended(conn, st.id());
       CatalogStore.recordEvent(
@@ -486,6 +512,8 @@ public final class Pipeline implements AutoCloseable {
     String message = error.getMessage() == null ? error.toString() : error.getMessage();
     message = message.lines().findFirst().orElse(message);
     log.error("refresh of {} failed: {}", st.name(), message);
+    metrics.streamTableEvent(
+        "pg_trickle.refresh.errors", "Failed refreshes", st.name().toString(), null);
     try (Connection conn = db.connect()) {
       CatalogStore.recordError(conn, st.id(), message);
       CatalogStore.recordEvent(conn, st.id(), st.name(), "ERROR", "refresh_failed", message);

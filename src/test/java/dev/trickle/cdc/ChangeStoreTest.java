@@ -97,6 +97,17 @@ final class ChangeStoreTest {
   }
 
   @Test
+  void oldestPendingAge_isTheAgeOfTheOldestUnabsorbedCommit() {
+    store.register(1, Set.of(A), PgSnapshot.of(100, 100));
+    assertThat(store.oldestPendingAgeSeconds(Instant.EPOCH.plusSeconds(9))).isZero();
+    store.append(tx(100, 0x1000, A)); // committed at the epoch
+
+    assertThat(store.oldestPendingAgeSeconds(Instant.EPOCH.plusMillis(5_500))).isEqualTo(5.5);
+    store.complete(1, PgSnapshot.of(101, 101));
+    assertThat(store.oldestPendingAgeSeconds(Instant.EPOCH.plusSeconds(9))).isZero();
+  }
+
+  @Test
   void append_noStreamTables_confirmableFollowsReceived() {
     store.append(tx(100, 0x1000, A));
     store.append(tx(101, 0x2000, A));
