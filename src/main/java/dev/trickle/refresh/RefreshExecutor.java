@@ -254,6 +254,9 @@ public final class RefreshExecutor implements AutoCloseable {
     long changeCount = 0;
     if (forcedFullReason != null) {
       decision = new ModePolicy.Decision(ModePolicy.Applied.FULL, forcedFullReason);
+      // counted, not applied one by one: the transactions received so far that the snapshot makes
+      // visible (no fence is awaited, so one received while this runs is absorbed uncounted)
+      delta = store.deltaFor(st.id(), snapshot);
     } else {
       awaitFence();
       delta = store.deltaFor(st.id(), snapshot);
