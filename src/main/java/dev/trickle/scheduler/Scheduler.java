@@ -101,6 +101,9 @@ public final class Scheduler implements AutoCloseable {
     /** Whether its current lag has already added a worker. */
     volatile boolean lagRemediated;
 
+    /** Whether it is due but waits for a stream table it reads to finish refreshing. */
+    volatile boolean waitingForUpstream;
+
     /** The schedule's multiple this stream table refreshes at (above 1 after lock timeouts). */
     volatile int intervalFactor = 1;
 
@@ -313,7 +316,18 @@ public final class Scheduler implements AutoCloseable {
     // table whose upstream is refreshing waits for that refresh, whose result it will read
     Map<dev.trickle.model.TableRef, Entry> byName = new java.util.HashMap<>();
     entries.values().forEach(e -> byName.put(e.st.name(), e));
-    due.removeIf(e -> upstreamRunning(e, byName));
+    // a reader waiting for what it reads holds that back once it is done, so that a source that
+    // is always due (writes never stop) cannot starve its readers
+    java.util.Set<Entry> dueSet = new java.util.HashSet<>(due);
+    entries.values().forEach(e -> e.waitingForUpstream &= dueSet.contains(e));
+    due.removeIf(
+        e -> {
+          boolean blocked = upstreamRunning(e, byName);
+          if (blocked) {
+            e.waitingForUpstream = true;
+          }
+          return blocked;
+        });
     Map<Entry, Integer> depth = new java.util.HashMap<>();
     due.forEach(e -> depth.put(e, depthOf(e, byName, 0)));
     due.sort(
@@ -327,14 +341,19 @@ public final class Scheduler implements AutoCloseable {
       left--;
       List<Entry> wave = waves.get(e);
       if (wave == null) {
-        if (e.running || upstreamRunning(e, byName)) {
+        if (e.running || upstreamRunning(e, byName) || readerWaiting(e)) {
           continue; // an upstream (or its wave) started in this tick: read its result next time
         }
         start(e, now);
         active.incrementAndGet();
         workers.execute(() -> runRefresh(e));
       } else if (wave.stream()
-          .noneMatch(m -> m.running || readerRunning(m) || upstreamRunning(m, byName))) {
+          .noneMatch(
+              m ->
+                  m.running
+                      || readerRunning(m)
+                      || readerWaiting(m)
+                      || upstreamRunning(m, byName))) {
         wave.forEach(m -> start(m, now));
         active.incrementAndGet(); // a wave runs on one worker
         workers.execute(() -> runWave(wave));
@@ -365,6 +384,7 @@ public final class Scheduler implements AutoCloseable {
   }
 
   private void start(Entry e, long now) {
+    e.waitingForUpstream = false;
     e.forced = false;
     e.running = true;
     e.dueAtNanos = now + e.st.schedule().toNanos() * e.intervalFactor;
@@ -414,6 +434,16 @@ public final class Scheduler implements AutoCloseable {
     if (ra != rb) {
       parent.put(ra, rb);
     }
+  }
+
+  /** Whether a stream table that reads this one is due and waits for it to finish. */
+  private boolean readerWaiting(Entry e) {
+    for (Entry r : entries.values()) {
+      if (r.waitingForUpstream && r != e && r.st.sources().contains(e.st.name())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether a stream table this one reads is refreshing. */
