@@ -8,6 +8,8 @@ import dev.trickle.dvm.RefreshSql;
 import dev.trickle.model.PgSnapshot;
 import dev.trickle.model.TableRef;
 import dev.trickle.observe.Metrics;
+import dev.trickle.observe.Tracing;
+import io.opentelemetry.api.trace.Span;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +46,7 @@ public final class RefreshExecutor implements AutoCloseable {
   private final double maxChangeRatio;
   private final Duration lockTimeout;
   private final int mergeBatchSize;
+  private final Tracing tracing;
   private final BlockingQueue<R2dbcSession> idle = new LinkedBlockingQueue<>();
 
   /**
@@ -104,6 +107,7 @@ public final class RefreshExecutor implements AutoCloseable {
       Duration lockTimeout,
       int mergeBatchSize) {
     this.mergeBatchSize = mergeBatchSize;
+    this.tracing = Tracing.get();
     this.lockTimeout = lockTimeout;
     this.connect = connect;
     this.store = store;
@@ -301,6 +305,8 @@ public final class RefreshExecutor implements AutoCloseable {
               ? "SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1"
               : "SET LOCAL jit TO DEFAULT; SET LOCAL random_page_cost TO DEFAULT");
     }
+    // a failed refresh's inner spans are not ended (not exported): its refresh_cycle has the error
+    Span execute = tracing.start(Tracing.DELTA_EXECUTE);
     if (!differential) {
       long del = s.execute(sql.fullRefresh().get(0));
       long ins = s.execute(sql.fullRefresh().get(1));
@@ -346,6 +352,21 @@ public final class RefreshExecutor implements AutoCloseable {
         chunks = 1;
       }
     }
+    execute
+        .setAttribute(ATTR_STREAM_TABLE, st.name().toString())
+        .setAttribute(ATTR_MODE, decision.mode().name())
+        .setAttribute(ATTR_DELTA_ROWS, deltaRows)
+        .setAttribute(ATTR_CHUNKS, chunks)
+        .setAttribute(ATTR_ROWS_AFFECTED, affected)
+        .end();
+    Span advance =
+        tracing
+            .start(Tracing.FRONTIER_ADVANCE)
+            .setAttribute(ATTR_STREAM_TABLE, st.name().toString())
+            .setAttribute(ATTR_FRONTIER, snapshot.toString())
+            .setAttribute(
+                ATTR_SOURCE_LSN,
+                delta.isEmpty() ? "" : delta.get(delta.size() - 1).commitLsn().toString());
     s.execute(
         "WITH frontier AS (UPDATE pgtrickle.pgt_stream_tables SET frontier = $9, status ="
             + " 'ACTIVE', last_refresh_at = now(), last_error = NULL, consecutive_errors = 0,"
@@ -367,11 +388,18 @@ public final class RefreshExecutor implements AutoCloseable {
         inserted,
         chunks);
     s.commit();
+    advance.end();
     Instant visible = Instant.now();
-    for (WalTransaction tx : store.complete(st.id(), snapshot)) {
+    Span cleanup = tracing.start(Tracing.CLEANUP);
+    List<WalTransaction> absorbed = store.complete(st.id(), snapshot);
+    for (WalTransaction tx : absorbed) {
       metrics.commitToVisible(
           st.name().toString(), Duration.between(tx.commitTime(), visible).toNanos() / 1e6);
     }
+    cleanup
+        .setAttribute(ATTR_STREAM_TABLE, st.name().toString())
+        .setAttribute(ATTR_ABSORBED, absorbed.size())
+        .end();
     Duration took = Duration.between(started, visible);
     if (decision.mode() == ModePolicy.Applied.FULL) {
       costsOf(st).recordFull(took.toNanos() / 1e6, "initial_fill".equals(decision.reasonCode()));
@@ -388,6 +416,23 @@ public final class RefreshExecutor implements AutoCloseable {
         affected,
         took.toMillis());
   }
+
+  private static final io.opentelemetry.api.common.AttributeKey<String> ATTR_STREAM_TABLE =
+      io.opentelemetry.api.common.AttributeKey.stringKey("pgtrickle.stream_table");
+  private static final io.opentelemetry.api.common.AttributeKey<String> ATTR_MODE =
+      io.opentelemetry.api.common.AttributeKey.stringKey("pgtrickle.mode");
+  private static final io.opentelemetry.api.common.AttributeKey<Long> ATTR_DELTA_ROWS =
+      io.opentelemetry.api.common.AttributeKey.longKey("pgtrickle.delta_rows");
+  private static final io.opentelemetry.api.common.AttributeKey<Long> ATTR_CHUNKS =
+      io.opentelemetry.api.common.AttributeKey.longKey("pgtrickle.merge_chunks");
+  private static final io.opentelemetry.api.common.AttributeKey<Long> ATTR_ROWS_AFFECTED =
+      io.opentelemetry.api.common.AttributeKey.longKey("pgtrickle.rows_affected");
+  private static final io.opentelemetry.api.common.AttributeKey<String> ATTR_FRONTIER =
+      io.opentelemetry.api.common.AttributeKey.stringKey("pgtrickle.frontier");
+  private static final io.opentelemetry.api.common.AttributeKey<String> ATTR_SOURCE_LSN =
+      io.opentelemetry.api.common.AttributeKey.stringKey("pgtrickle.source_lsn");
+  private static final io.opentelemetry.api.common.AttributeKey<Long> ATTR_ABSORBED =
+      io.opentelemetry.api.common.AttributeKey.longKey("pgtrickle.absorbed_transactions");
 
   /**
    * The work_mem of a stream table's refreshes in megabytes: its own {@code merge_work_mem_mb},

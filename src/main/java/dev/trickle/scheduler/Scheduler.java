@@ -1,9 +1,11 @@
 package dev.trickle.scheduler;
 
 import dev.trickle.cdc.ChangeStore;
+import dev.trickle.observe.Tracing;
 import dev.trickle.refresh.RefreshExecutor;
 import dev.trickle.refresh.RefreshOutcome;
 import dev.trickle.refresh.StreamTable;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +45,7 @@ public final class Scheduler implements AutoCloseable {
   private final ExecutorService workers;
   private final int maxWorkers;
   private final WorkerScaler scaler;
+  private final Tracing tracing;
   private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
   private volatile int waiting;
@@ -104,6 +107,9 @@ public final class Scheduler implements AutoCloseable {
     /** Whether it is due but waits for a stream table it reads to finish refreshing. */
     volatile boolean waitingForUpstream;
 
+    /** The trace context of the tick that started its refresh. */
+    volatile io.opentelemetry.context.Context tickContext = io.opentelemetry.context.Context.root();
+
     /** The schedule's multiple this stream table refreshes at (above 1 after lock timeouts). */
     volatile int intervalFactor = 1;
 
@@ -142,6 +148,7 @@ public final class Scheduler implements AutoCloseable {
     this.remediations = remediations;
     this.store = store;
     this.maxConsecutiveErrors = pool.maxConsecutiveErrors();
+    this.tracing = Tracing.get();
     this.maxWorkers = pool.maxWorkers();
     this.scaler =
         new WorkerScaler(
@@ -286,6 +293,19 @@ public final class Scheduler implements AutoCloseable {
     if (stopping) {
       return;
     }
+    if (!tracing.enabled()) {
+      tick(io.opentelemetry.context.Context.root(), Span.getInvalid());
+      return;
+    }
+    Span span = tracing.start(Tracing.SCHEDULER_TICK);
+    try {
+      tick(io.opentelemetry.context.Context.root().with(span), span);
+    } finally {
+      span.end();
+    }
+  }
+
+  private void tick(io.opentelemetry.context.Context context, Span span) {
     long now = System.nanoTime();
     boolean bufferFull = store.bytes() > maxBufferedBytes;
     java.util.List<Entry> due = new java.util.ArrayList<>();
@@ -344,7 +364,7 @@ public final class Scheduler implements AutoCloseable {
         if (e.running || upstreamRunning(e, byName) || readerWaiting(e)) {
           continue; // an upstream (or its wave) started in this tick: read its result next time
         }
-        start(e, now);
+        start(e, now, context);
         active.incrementAndGet();
         workers.execute(() -> runRefresh(e));
       } else if (wave.stream()
@@ -354,12 +374,13 @@ public final class Scheduler implements AutoCloseable {
                       || readerRunning(m)
                       || readerWaiting(m)
                       || upstreamRunning(m, byName))) {
-        wave.forEach(m -> start(m, now));
+        wave.forEach(m -> start(m, now, context));
         active.incrementAndGet(); // a wave runs on one worker
         workers.execute(() -> runWave(wave));
       }
     }
     waiting = left;
+    span.setAttribute("pgtrickle.due", due.size()).setAttribute("pgtrickle.waiting", left);
     int cap = 1;
     for (int i = due.size() - left; i < due.size(); i++) {
       cap = Math.max(cap, workersOf(due.get(i)));
@@ -383,7 +404,8 @@ public final class Scheduler implements AutoCloseable {
     return store.pendingBytes(e.st.id()) > (long) executor.workMemOf(e.st) * 1024 * 1024;
   }
 
-  private void start(Entry e, long now) {
+  private void start(Entry e, long now, io.opentelemetry.context.Context context) {
+    e.tickContext = context;
     e.waitingForUpstream = false;
     e.forced = false;
     e.running = true;
@@ -578,6 +600,21 @@ public final class Scheduler implements AutoCloseable {
   }
 
   private void refreshOne(Entry e, String sharedSnapshot) {
+    Span span =
+        tracing
+            .start(Tracing.REFRESH_CYCLE, e.tickContext)
+            .setAttribute("pgtrickle.stream_table", e.st.name().toString());
+    // current on this thread, so that the executor's spans are its children
+    io.opentelemetry.context.Scope scope = span.makeCurrent();
+    try {
+      refreshOne(e, sharedSnapshot, span);
+    } finally {
+      scope.close();
+      span.end();
+    }
+  }
+
+  private void refreshOne(Entry e, String sharedSnapshot, Span span) {
     long startedNanos = System.nanoTime();
     java.util.List<java.util.concurrent.CompletableFuture<RefreshOutcome>> waiting =
         new java.util.ArrayList<>();
@@ -592,6 +629,11 @@ public final class Scheduler implements AutoCloseable {
       }
       RefreshOutcome outcome =
           executor.refresh(e.st, e.needsFill ? e.fillReason : null, sharedSnapshot);
+      span.setAttribute("pgtrickle.mode", outcome.mode().name())
+          .setAttribute("pgtrickle.reason_code", outcome.reasonCode())
+          .setAttribute("pgtrickle.applied", outcome.applied())
+          .setAttribute("pgtrickle.delta_rows", outcome.deltaRows())
+          .setAttribute("pgtrickle.source_transactions", outcome.sourceTransactions());
       e.needsFill = false;
       e.suspended = false;
       if (store.hasPending(e.st.id())) {
@@ -614,6 +656,7 @@ public final class Scheduler implements AutoCloseable {
             outcome.millis());
       }
     } catch (Exception ex) {
+      span.recordException(ex).setStatus(io.opentelemetry.api.trace.StatusCode.ERROR);
       waiting.forEach(w -> w.completeExceptionally(ex));
       if (!stopping && Failures.isConnectionLoss(ex)) {
         log.warn(

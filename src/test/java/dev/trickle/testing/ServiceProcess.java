@@ -17,6 +17,7 @@ public final class ServiceProcess implements AutoCloseable {
   private final Path log;
   private final int port;
   private Process process;
+  private final java.util.Map<String, String> environment = new java.util.HashMap<>();
 
   /**
    * Prepares (does not start) a service.
@@ -30,6 +31,17 @@ public final class ServiceProcess implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0)) {
       this.port = s.getLocalPort();
     }
+  }
+
+  /**
+   * Sets environment variables for the JVM (applied at the next start).
+   *
+   * @param variables name to value
+   * @return this
+   */
+  public ServiceProcess withEnvironment(java.util.Map<String, String> variables) {
+    environment.putAll(variables);
+    return this;
   }
 
   /** Starts the JVM and waits until {@code /readyz} answers 200. */
@@ -48,6 +60,7 @@ public final class ServiceProcess implements AutoCloseable {
                 config.toString(),
                 "--http",
                 "127.0.0.1:" + port));
+    pb.environment().putAll(environment);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     process = pb.start();
