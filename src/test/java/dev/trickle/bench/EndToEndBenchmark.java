@@ -49,7 +49,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ol>
  *
  * <p>Arguments (all optional, {@code name=value}): {@code rows} (100000), {@code changes} (500000),
- * {@code txn} (1000), {@code reps} (3), {@code samples} (200), {@code interval_ms} (50).
+ * {@code txn} (1000), {@code reps} (3), {@code samples} (200), {@code interval_ms} (50), {@code
+ * tracing} (0; 1 records every span and drops it after batching, as an exporter would take it).
  */
 public final class EndToEndBenchmark {
   private static final String QUERY = "SELECT id, a, b, c FROM bench_src WHERE a >= 0";
@@ -96,6 +97,43 @@ public final class EndToEndBenchmark {
         throw new IllegalArgumentException("expected name=value, got " + a);
       }
       parsed.put(a.substring(0, eq), Integer.parseInt(a.substring(eq + 1).replace("_", "")));
+    }
+    if (parsed.getOrDefault("tracing", 0) == 1) {
+      // spans recorded and batched as with an OTLP exporter, then dropped: the service's cost
+      java.util.concurrent.atomic.AtomicLong exported =
+          new java.util.concurrent.atomic.AtomicLong();
+      io.opentelemetry.sdk.trace.export.SpanExporter discard =
+          new io.opentelemetry.sdk.trace.export.SpanExporter() {
+            @Override
+            public io.opentelemetry.sdk.common.CompletableResultCode export(
+                java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> spans) {
+              exported.addAndGet(spans.size());
+              return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+              return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+              return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+          };
+      dev.trickle.observe.Tracing.set(
+          dev.trickle.observe.Tracing.of(
+              io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+                  .setTracerProvider(
+                      io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                          .addSpanProcessor(
+                              io.opentelemetry.sdk.trace.export.BatchSpanProcessor.builder(discard)
+                                  .build())
+                          .build())
+                  .build()));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(() -> System.out.println("tracing on: " + exported.get() + " spans")));
     }
     new EndToEndBenchmark(parsed).run();
     System.exit(0);
