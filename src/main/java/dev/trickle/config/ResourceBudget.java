@@ -70,16 +70,8 @@ public record ResourceBudget(Preset preset, Integer workers, Integer mergeWorkMe
     if (t.equals("max")) {
       return Preset.MAX_WORKERS;
     }
-    try {
-      int n = Integer.parseInt(t);
-      if (n >= 1) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        "\"" + text + "\" is not a number of workers (use a whole number from 1, or max)");
+    return positive(
+        t, "\"" + text + "\" is not a number of workers (use a whole number from 1, or max)");
   }
 
   /**
@@ -94,16 +86,20 @@ public record ResourceBudget(Preset preset, Integer workers, Integer mergeWorkMe
     if (t.endsWith("MB")) {
       t = t.substring(0, t.length() - 2).strip();
     }
+    return positive(
+        t, "\"" + text + "\" is not a memory size (use whole megabytes from 1, e.g. 64 or 64MB)");
+  }
+
+  private static int positive(String digits, String problem) {
     try {
-      int n = Integer.parseInt(t);
+      int n = Integer.parseInt(digits);
       if (n >= 1) {
         return n;
       }
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException(
-        "\"" + text + "\" is not a memory size (use whole megabytes from 1, e.g. 64 or 64MB)");
+    throw new IllegalArgumentException(problem);
   }
 
   /** How workers print: a number, or {@code max}. */

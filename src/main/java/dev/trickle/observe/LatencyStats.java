@@ -38,6 +38,11 @@ public final class LatencyStats {
    */
   public record Summary(long count, double p50, double p95, double p99, double max) {}
 
+  /** Samples ever recorded (cheap: no percentiles computed). */
+  public synchronized long count() {
+    return count;
+  }
+
   /** Percentiles over the window. */
   public synchronized Summary summary() {
     int n = (int) Math.min(count, ring.length);

@@ -66,6 +66,11 @@ public final class Metrics {
     stats.computeIfAbsent(streamTable, st -> new LatencyStats(10_000)).record(Math.max(0, millis));
   }
 
+  /** The commit-to-visible sample windows per stream table (a live, read-only view). */
+  public Map<String, LatencyStats> latencyStats() {
+    return java.util.Collections.unmodifiableMap(stats);
+  }
+
   /** Recent commit-to-visible percentiles per stream table. */
   public Map<String, LatencyStats.Summary> latencySummaries() {
     Map<String, LatencyStats.Summary> out = new java.util.TreeMap<>();

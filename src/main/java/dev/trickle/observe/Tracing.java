@@ -1,6 +1,7 @@
 package dev.trickle.observe;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
@@ -29,6 +30,52 @@ public final class Tracing {
 
   /** Span of releasing what the refresh absorbed (buffered changes, temp tables). */
   public static final String CLEANUP = "pgtrickle.cleanup";
+
+  /** Attribute: the stream table, schema.table. */
+  public static final AttributeKey<String> STREAM_TABLE =
+      AttributeKey.stringKey("pgtrickle.stream_table");
+
+  /** Attribute: the refresh mode applied. */
+  public static final AttributeKey<String> MODE = AttributeKey.stringKey("pgtrickle.mode");
+
+  /** Attribute: why that mode (the history reason code). */
+  public static final AttributeKey<String> REASON_CODE =
+      AttributeKey.stringKey("pgtrickle.reason_code");
+
+  /** Attribute: whether the refresh changed anything. */
+  public static final AttributeKey<Boolean> APPLIED = AttributeKey.booleanKey("pgtrickle.applied");
+
+  /** Attribute: rows of the delta applied. */
+  public static final AttributeKey<Long> DELTA_ROWS = AttributeKey.longKey("pgtrickle.delta_rows");
+
+  /** Attribute: source transactions the refresh applied. */
+  public static final AttributeKey<Long> SOURCE_TRANSACTIONS =
+      AttributeKey.longKey("pgtrickle.source_transactions");
+
+  /** Attribute: MERGE statements the delta took. */
+  public static final AttributeKey<Long> MERGE_CHUNKS =
+      AttributeKey.longKey("pgtrickle.merge_chunks");
+
+  /** Attribute: rows changed in the stream table. */
+  public static final AttributeKey<Long> ROWS_AFFECTED =
+      AttributeKey.longKey("pgtrickle.rows_affected");
+
+  /** Attribute: the snapshot the stream table now reflects. */
+  public static final AttributeKey<String> FRONTIER = AttributeKey.stringKey("pgtrickle.frontier");
+
+  /** Attribute: commit LSN of the last source transaction applied. */
+  public static final AttributeKey<String> SOURCE_LSN =
+      AttributeKey.stringKey("pgtrickle.source_lsn");
+
+  /** Attribute: buffered transactions released. */
+  public static final AttributeKey<Long> ABSORBED =
+      AttributeKey.longKey("pgtrickle.absorbed_transactions");
+
+  /** Attribute: stream tables due at a tick. */
+  public static final AttributeKey<Long> DUE = AttributeKey.longKey("pgtrickle.due");
+
+  /** Attribute: of those, how many found no free worker. */
+  public static final AttributeKey<Long> WAITING = AttributeKey.longKey("pgtrickle.waiting");
 
   private static final Tracing OFF = new Tracing(null);
   private static volatile Tracing current;

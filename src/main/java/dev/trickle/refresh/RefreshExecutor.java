@@ -353,19 +353,19 @@ public final class RefreshExecutor implements AutoCloseable {
       }
     }
     execute
-        .setAttribute(ATTR_STREAM_TABLE, st.name().toString())
-        .setAttribute(ATTR_MODE, decision.mode().name())
-        .setAttribute(ATTR_DELTA_ROWS, deltaRows)
-        .setAttribute(ATTR_CHUNKS, chunks)
-        .setAttribute(ATTR_ROWS_AFFECTED, affected)
+        .setAttribute(Tracing.STREAM_TABLE, st.name().toString())
+        .setAttribute(Tracing.MODE, decision.mode().name())
+        .setAttribute(Tracing.DELTA_ROWS, deltaRows)
+        .setAttribute(Tracing.MERGE_CHUNKS, chunks)
+        .setAttribute(Tracing.ROWS_AFFECTED, affected)
         .end();
     Span advance =
         tracing
             .start(Tracing.FRONTIER_ADVANCE)
-            .setAttribute(ATTR_STREAM_TABLE, st.name().toString())
-            .setAttribute(ATTR_FRONTIER, snapshot.toString())
+            .setAttribute(Tracing.STREAM_TABLE, st.name().toString())
+            .setAttribute(Tracing.FRONTIER, snapshot.toString())
             .setAttribute(
-                ATTR_SOURCE_LSN,
+                Tracing.SOURCE_LSN,
                 delta.isEmpty() ? "" : delta.get(delta.size() - 1).commitLsn().toString());
     s.execute(
         "WITH frontier AS (UPDATE pgtrickle.pgt_stream_tables SET frontier = $9, status ="
@@ -397,8 +397,8 @@ public final class RefreshExecutor implements AutoCloseable {
           st.name().toString(), Duration.between(tx.commitTime(), visible).toNanos() / 1e6);
     }
     cleanup
-        .setAttribute(ATTR_STREAM_TABLE, st.name().toString())
-        .setAttribute(ATTR_ABSORBED, absorbed.size())
+        .setAttribute(Tracing.STREAM_TABLE, st.name().toString())
+        .setAttribute(Tracing.ABSORBED, absorbed.size())
         .end();
     Duration took = Duration.between(started, visible);
     if (decision.mode() == ModePolicy.Applied.FULL) {
@@ -416,23 +416,6 @@ public final class RefreshExecutor implements AutoCloseable {
         affected,
         took.toMillis());
   }
-
-  private static final io.opentelemetry.api.common.AttributeKey<String> ATTR_STREAM_TABLE =
-      io.opentelemetry.api.common.AttributeKey.stringKey("pgtrickle.stream_table");
-  private static final io.opentelemetry.api.common.AttributeKey<String> ATTR_MODE =
-      io.opentelemetry.api.common.AttributeKey.stringKey("pgtrickle.mode");
-  private static final io.opentelemetry.api.common.AttributeKey<Long> ATTR_DELTA_ROWS =
-      io.opentelemetry.api.common.AttributeKey.longKey("pgtrickle.delta_rows");
-  private static final io.opentelemetry.api.common.AttributeKey<Long> ATTR_CHUNKS =
-      io.opentelemetry.api.common.AttributeKey.longKey("pgtrickle.merge_chunks");
-  private static final io.opentelemetry.api.common.AttributeKey<Long> ATTR_ROWS_AFFECTED =
-      io.opentelemetry.api.common.AttributeKey.longKey("pgtrickle.rows_affected");
-  private static final io.opentelemetry.api.common.AttributeKey<String> ATTR_FRONTIER =
-      io.opentelemetry.api.common.AttributeKey.stringKey("pgtrickle.frontier");
-  private static final io.opentelemetry.api.common.AttributeKey<String> ATTR_SOURCE_LSN =
-      io.opentelemetry.api.common.AttributeKey.stringKey("pgtrickle.source_lsn");
-  private static final io.opentelemetry.api.common.AttributeKey<Long> ATTR_ABSORBED =
-      io.opentelemetry.api.common.AttributeKey.longKey("pgtrickle.absorbed_transactions");
 
   /**
    * The work_mem of a stream table's refreshes in megabytes: its own {@code merge_work_mem_mb},

@@ -47,6 +47,10 @@ public final class Scheduler implements AutoCloseable {
   private final WorkerScaler scaler;
   private final Tracing tracing;
   private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
+
+  /** Who reads whom among the entries: rebuilt when one is added or removed, not per tick. */
+  private volatile Topology topology = Topology.of(List.of());
+
   private final AtomicInteger active = new AtomicInteger();
   private volatile int waiting;
   private volatile boolean stopping;
@@ -89,7 +93,7 @@ public final class Scheduler implements AutoCloseable {
     void suspended(StreamTable st, int failures);
   }
 
-  private static final class Entry {
+  static final class Entry {
     final StreamTable st;
     volatile boolean needsFill;
     volatile String fillReason;
@@ -182,6 +186,7 @@ public final class Scheduler implements AutoCloseable {
    */
   public void add(StreamTable st, String fillReason) {
     entries.put(st.id(), new Entry(st, fillReason));
+    topology = Topology.of(entries.values());
   }
 
   /**
@@ -194,6 +199,7 @@ public final class Scheduler implements AutoCloseable {
     Entry e = new Entry(st, RESUMED);
     e.suspended = true;
     entries.put(st.id(), e);
+    topology = Topology.of(entries.values());
   }
 
   /** Stream tables suspended right now. */
@@ -207,6 +213,7 @@ public final class Scheduler implements AutoCloseable {
   /** Removes a stream table, waiting (up to a minute) for a refresh of it that is running. */
   public void remove(long id) {
     Entry e = entries.remove(id);
+    topology = Topology.of(entries.values());
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     while (e != null && e.running && System.nanoTime() < deadline) {
       try {
@@ -334,34 +341,30 @@ public final class Scheduler implements AutoCloseable {
     }
     // upstream stream tables before those that read them, then the longest due first; a stream
     // table whose upstream is refreshing waits for that refresh, whose result it will read
-    Map<dev.trickle.model.TableRef, Entry> byName = new java.util.HashMap<>();
-    entries.values().forEach(e -> byName.put(e.st.name(), e));
+    Topology t = topology;
     // a reader waiting for what it reads holds that back once it is done, so that a source that
     // is always due (writes never stop) cannot starve its readers
     java.util.Set<Entry> dueSet = new java.util.HashSet<>(due);
     entries.values().forEach(e -> e.waitingForUpstream &= dueSet.contains(e));
     due.removeIf(
         e -> {
-          boolean blocked = upstreamRunning(e, byName);
+          boolean blocked = t.upstreamRunning(e);
           if (blocked) {
             e.waitingForUpstream = true;
           }
           return blocked;
         });
-    Map<Entry, Integer> depth = new java.util.HashMap<>();
-    due.forEach(e -> depth.put(e, depthOf(e, byName, 0)));
     due.sort(
-        java.util.Comparator.<Entry>comparingInt(depth::get).thenComparingLong(e -> e.dueAtNanos));
-    Map<Entry, List<Entry>> waves = waves(byName);
+        java.util.Comparator.<Entry>comparingInt(t::depth).thenComparingLong(e -> e.dueAtNanos));
     int left = due.size();
     for (Entry e : due) {
       if (active.get() >= scaler.target()) {
         break;
       }
       left--;
-      List<Entry> wave = waves.get(e);
+      List<Entry> wave = t.waves.get(e);
       if (wave == null) {
-        if (e.running || upstreamRunning(e, byName) || readerWaiting(e)) {
+        if (e.running || t.upstreamRunning(e) || t.readerWaiting(e)) {
           continue; // an upstream (or its wave) started in this tick: read its result next time
         }
         start(e, now, context);
@@ -369,18 +372,14 @@ public final class Scheduler implements AutoCloseable {
         workers.execute(() -> runRefresh(e));
       } else if (wave.stream()
           .noneMatch(
-              m ->
-                  m.running
-                      || readerRunning(m)
-                      || readerWaiting(m)
-                      || upstreamRunning(m, byName))) {
+              m -> m.running || t.readerRunning(m) || t.readerWaiting(m) || t.upstreamRunning(m))) {
         wave.forEach(m -> start(m, now, context));
         active.incrementAndGet(); // a wave runs on one worker
         workers.execute(() -> runWave(wave));
       }
     }
     waiting = left;
-    span.setAttribute("pgtrickle.due", due.size()).setAttribute("pgtrickle.waiting", left);
+    span.setAttribute(Tracing.DUE, (long) due.size()).setAttribute(Tracing.WAITING, (long) left);
     int cap = 1;
     for (int i = due.size() - left; i < due.size(); i++) {
       cap = Math.max(cap, workersOf(due.get(i)));
@@ -410,98 +409,6 @@ public final class Scheduler implements AutoCloseable {
     e.forced = false;
     e.running = true;
     e.dueAtNanos = now + e.st.schedule().toNanos() * e.intervalFactor;
-  }
-
-  /**
-   * The waves: stream tables read by one reader refresh together, at one shared snapshot, so that
-   * the reader never sees them at different source snapshots (a diamond: A feeds B and C, both feed
-   * D). Stream tables read by readers with one upstream each are not in a wave.
-   *
-   * @return each wave member's wave (members ordered upstreams first)
-   */
-  private Map<Entry, List<Entry>> waves(Map<dev.trickle.model.TableRef, Entry> byName) {
-    Map<Entry, Entry> parent = new java.util.HashMap<>();
-    for (Entry reader : entries.values()) {
-      List<Entry> ups =
-          reader.st.sources().stream()
-              .map(byName::get)
-              .filter(u -> u != null && u != reader)
-              .distinct()
-              .toList();
-      for (int i = 1; i < ups.size(); i++) {
-        union(parent, ups.get(0), ups.get(i));
-      }
-    }
-    Map<Entry, List<Entry>> byRoot = new java.util.HashMap<>();
-    for (Entry m : parent.keySet()) {
-      byRoot.computeIfAbsent(find(parent, m), r -> new java.util.ArrayList<>()).add(m);
-    }
-    Map<Entry, List<Entry>> out = new java.util.HashMap<>();
-    for (List<Entry> wave : byRoot.values()) {
-      wave.sort(java.util.Comparator.comparingInt(m -> depthOf(m, byName, 0)));
-      List<Entry> members = List.copyOf(wave);
-      members.forEach(m -> out.put(m, members));
-    }
-    return out;
-  }
-
-  private static Entry find(Map<Entry, Entry> parent, Entry e) {
-    Entry p = parent.computeIfAbsent(e, x -> x);
-    return p == e ? e : find(parent, p);
-  }
-
-  private static void union(Map<Entry, Entry> parent, Entry a, Entry b) {
-    Entry ra = find(parent, a);
-    Entry rb = find(parent, b);
-    if (ra != rb) {
-      parent.put(ra, rb);
-    }
-  }
-
-  /** Whether a stream table that reads this one is due and waits for it to finish. */
-  private boolean readerWaiting(Entry e) {
-    for (Entry r : entries.values()) {
-      if (r.waitingForUpstream && r != e && r.st.sources().contains(e.st.name())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Whether a stream table this one reads is refreshing. */
-  private static boolean upstreamRunning(Entry e, Map<dev.trickle.model.TableRef, Entry> byName) {
-    for (var source : e.st.sources()) {
-      Entry u = byName.get(source);
-      if (u != null && u != e && u.running) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Whether a stream table that reads this one is refreshing. */
-  private boolean readerRunning(Entry e) {
-    for (Entry r : entries.values()) {
-      if (r.running && r.st.sources().contains(e.st.name())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** How many stream tables deep a stream table reads (0: only plain tables). */
-  private static int depthOf(Entry e, Map<dev.trickle.model.TableRef, Entry> byName, int guard) {
-    int d = 0;
-    if (guard > 64) {
-      return d; // cycles are refused at creation; never loop on one
-    }
-    for (var source : e.st.sources()) {
-      Entry up = byName.get(source);
-      if (up != null && up != e) {
-        d = Math.max(d, depthOf(up, byName, guard + 1) + 1);
-      }
-    }
-    return d;
   }
 
   /** The refresh workers a stream table may use. */
@@ -564,8 +471,7 @@ public final class Scheduler implements AutoCloseable {
   private void runWave(List<Entry> wave) {
     java.util.Set<Entry> done = new java.util.HashSet<>();
     try {
-      java.util.Map<dev.trickle.model.TableRef, Entry> byName = new java.util.HashMap<>();
-      wave.forEach(m -> byName.put(m.st.name(), m));
+      Topology t = topology;
       for (Entry first : wave) {
         if (done.contains(first)) {
           continue;
@@ -574,9 +480,7 @@ public final class Scheduler implements AutoCloseable {
         List<Entry> level = new java.util.ArrayList<>();
         for (Entry m : wave) {
           if (!done.contains(m)
-              && m.st.sources().stream()
-                  .map(byName::get)
-                  .noneMatch(u -> u != null && u != m && !done.contains(u))) {
+              && t.upstreams(m).stream().noneMatch(u -> wave.contains(u) && !done.contains(u))) {
             level.add(m);
           }
         }
@@ -603,7 +507,7 @@ public final class Scheduler implements AutoCloseable {
     Span span =
         tracing
             .start(Tracing.REFRESH_CYCLE, e.tickContext)
-            .setAttribute("pgtrickle.stream_table", e.st.name().toString());
+            .setAttribute(Tracing.STREAM_TABLE, e.st.name().toString());
     // current on this thread, so that the executor's spans are its children
     io.opentelemetry.context.Scope scope = span.makeCurrent();
     try {
@@ -629,11 +533,11 @@ public final class Scheduler implements AutoCloseable {
       }
       RefreshOutcome outcome =
           executor.refresh(e.st, e.needsFill ? e.fillReason : null, sharedSnapshot);
-      span.setAttribute("pgtrickle.mode", outcome.mode().name())
-          .setAttribute("pgtrickle.reason_code", outcome.reasonCode())
-          .setAttribute("pgtrickle.applied", outcome.applied())
-          .setAttribute("pgtrickle.delta_rows", outcome.deltaRows())
-          .setAttribute("pgtrickle.source_transactions", outcome.sourceTransactions());
+      span.setAttribute(Tracing.MODE, outcome.mode().name())
+          .setAttribute(Tracing.REASON_CODE, outcome.reasonCode())
+          .setAttribute(Tracing.APPLIED, outcome.applied())
+          .setAttribute(Tracing.DELTA_ROWS, outcome.deltaRows())
+          .setAttribute(Tracing.SOURCE_TRANSACTIONS, (long) outcome.sourceTransactions());
       e.needsFill = false;
       e.suspended = false;
       if (store.hasPending(e.st.id())) {

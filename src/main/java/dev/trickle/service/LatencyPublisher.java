@@ -29,13 +29,14 @@ final class LatencyPublisher {
 
   /** Writes what changed since the last call. */
   void publish() {
+    // percentiles (a sort of the window) only for the stream tables with new samples
     Map<String, LatencyStats.Summary> changed = new HashMap<>();
     metrics
-        .latencySummaries()
+        .latencyStats()
         .forEach(
-            (st, s) -> {
-              if (!Long.valueOf(s.count()).equals(published.get(st))) {
-                changed.put(st, s);
+            (st, stats) -> {
+              if (!Long.valueOf(stats.count()).equals(published.get(st))) {
+                changed.put(st, stats.summary());
               }
             });
     if (changed.isEmpty()) {

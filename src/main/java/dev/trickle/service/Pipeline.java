@@ -115,15 +115,7 @@ public final class Pipeline implements AutoCloseable {
     List<String> problems = new ArrayList<>();
     boolean identityFull = config.settings().cdc().setReplicaIdentityFull();
     DeclaredOrder order = DeclaredOrder.of(config.streamTables(), existing.keySet());
-    order
-        .cycle()
-        .ifPresent(
-            c ->
-                problems.add(
-                    "stream tables "
-                        + StreamTableGraph.format(c)
-                        + " read each other in a cycle; a stream table may read other stream"
-                        + " tables, but not itself through them"));
+    order.cycle().ifPresent(c -> problems.add(cycleProblem(c)));
     Map<TableRef, Plan> planned = new HashMap<>();
     for (StreamTableSpec spec : order.specs()) {
       TableRef name = new TableRef(spec.schema(), spec.table());
@@ -197,20 +189,19 @@ public final class Pipeline implements AutoCloseable {
         reads.putAll(CatalogStore.sources(conn));
       }
       plans.forEach(p -> reads.put(p.name(), p.sources()));
-      new StreamTableGraph(reads)
-          .cycle()
-          .ifPresent(
-              c ->
-                  problems.add(
-                      "stream tables "
-                          + StreamTableGraph.format(c)
-                          + " would read each other in a cycle; a stream table may read other"
-                          + " stream tables, but not itself through them"));
+      new StreamTableGraph(reads).cycle().ifPresent(c -> problems.add(cycleProblem(c)));
     }
     if (!problems.isEmpty()) {
       throw new UserError(String.join("\n", problems));
     }
     return plans;
+  }
+
+  private static String cycleProblem(List<TableRef> cycle) {
+    return "stream tables "
+        + StreamTableGraph.format(cycle)
+        + " read each other in a cycle; a stream table may read other stream tables, but not"
+        + " itself through them";
   }
 
   /**

@@ -651,7 +651,7 @@ public final class EndToEndBenchmark {
     StringBuilder o = new StringBuilder();
     o.append("\n## Machine\n\n");
     o.append("- nproc: ").append(Runtime.getRuntime().availableProcessors()).append('\n');
-    o.append("- CPU: ").append(cpuModel()).append('\n');
+    o.append("- CPU: ").append(BenchmarkMachine.cpuModel()).append('\n');
     o.append("- PostgreSQL: ").append(pgVersion).append(" (").append(bin.source()).append(")\n");
     o.append("- Java: ")
         .append(System.getProperty("java.vm.name"))
@@ -741,9 +741,9 @@ public final class EndToEndBenchmark {
             "| client commit return → reader sees it (2 ms polling) | %d | %.1f | %.1f | %.1f |"
                 + " %.1f |%n",
             l.length,
-            pct(l, 0.50),
-            pct(l, 0.95),
-            pct(l, 0.99),
+            BenchmarkMachine.pct(l, 0.50),
+            BenchmarkMachine.pct(l, 0.95),
+            BenchmarkMachine.pct(l, 0.99),
             l.length == 0 ? 0 : l[l.length - 1]));
     o.append(
         String.format(
@@ -759,8 +759,8 @@ public final class EndToEndBenchmark {
         String.format(
             Locale.ROOT,
             "%nTarget p50 <= 100 ms: %s (%.1f ms).%n",
-            pct(l, 0.50) <= 100 ? "MET" : "NOT MET",
-            pct(l, 0.50)));
+            BenchmarkMachine.pct(l, 0.50) <= 100 ? "MET" : "NOT MET",
+            BenchmarkMachine.pct(l, 0.50)));
     System.out.println(o);
     System.out.flush();
   }
@@ -788,23 +788,6 @@ public final class EndToEndBenchmark {
   }
 
   /** Nearest-rank percentile of a sorted array. */
-  private static double pct(double[] sorted, double q) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    int i = (int) Math.ceil(q * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
-  private static String cpuModel() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
-      if (line.startsWith("model name")) {
-        return line.substring(line.indexOf(':') + 1).strip();
-      }
-    }
-    return "unknown";
-  }
-
   private static void log(String format, Object... args) {
     System.out.println("[bench] " + String.format(Locale.ROOT, format, args));
     System.out.flush();

@@ -1377,7 +1377,7 @@ public final class FleetBenchmark {
                 + " flags `%s` (max heap %,d MB; %s); load average %s at the start of the load,"
                 + " %s after it.%n",
             cores,
-            cpuModel(),
+            BenchmarkMachine.cpuModel(),
             r.pgVersion.replaceAll("^PostgreSQL (\\S+).*$", "$1"),
             bin.source().toString().toLowerCase(Locale.ROOT),
             System.getProperty("java.vm.name"),
@@ -1401,7 +1401,11 @@ public final class FleetBenchmark {
     row(
         o,
         "writer transaction (10 changes + commit) p50 / p99, most behind schedule",
-        f("%.1f / %.1f ms, %d ms", pct(r.txnMillis, 0.5), pct(r.txnMillis, 0.99), r.maxSlipMillis));
+        f(
+            "%.1f / %.1f ms, %d ms",
+            BenchmarkMachine.pct(r.txnMillis, 0.5),
+            BenchmarkMachine.pct(r.txnMillis, 0.99),
+            r.maxSlipMillis));
     row(
         o,
         "refreshes (history; metric scrape)",
@@ -1451,8 +1455,8 @@ public final class FleetBenchmark {
         "Trickle CPU per 100 ms p50 / p95; per second max",
         f(
             "%.0f%% / %.0f%%; %.0f%%",
-            pct(perInterval, 0.5) * 100,
-            pct(perInterval, 0.95) * 100,
+            BenchmarkMachine.pct(perInterval, 0.5) * 100,
+            BenchmarkMachine.pct(perInterval, 0.95) * 100,
             perSecond.length == 0 ? Double.NaN : perSecond[perSecond.length - 1] * 100));
     row(o, "whole JVM CPU (with the load generator)", f("%.2f cores", processCores));
     row(o, "PostgreSQL server processes CPU", f("%.2f cores", pgCores));
@@ -1462,7 +1466,7 @@ public final class FleetBenchmark {
         "**heap used** mean / p95 / max (every 100 ms)",
         f(
             "**%.0f / %.0f / %.0f MB**",
-            heapMean, pct(heapSorted, 0.95), heapSorted[heapSorted.length - 1]));
+            heapMean, BenchmarkMachine.pct(heapSorted, 0.95), heapSorted[heapSorted.length - 1]));
     row(o, "heap after System.gc() once caught up", f("%.1f MB", r.heapAfterGc / 1048576.0));
     row(o, "GC in the window", f("%d collections, %d ms", r.gcCount, r.gcMillis));
     row(
@@ -1544,23 +1548,6 @@ public final class FleetBenchmark {
   }
 
   /** Nearest-rank percentile of a sorted array. */
-  private static double pct(double[] sorted, double q) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    int i = (int) Math.ceil(q * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
-  private static String cpuModel() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
-      if (line.startsWith("model name")) {
-        return line.substring(line.indexOf(':') + 1).strip();
-      }
-    }
-    return "unknown CPU";
-  }
-
   private static String loadAverage() {
     try {
       String[] f =

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.trickle.api.cli.TrickleCli;
+import dev.trickle.testing.CliRun;
 import dev.trickle.testing.Oracle;
 import dev.trickle.testing.PgDatabase;
 import dev.trickle.testing.PipelineFixture;
 import dev.trickle.testing.ServiceProcess;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -105,7 +102,7 @@ final class CommitLatencyIT {
           .isPositive()
           .isLessThanOrEqualTo(http1.get("p99_ms").asDouble());
 
-      Run cli = cli("latency", "--http", http);
+      CliRun cli = CliRun.of("latency", "--http", http);
       assertThat(cli.code()).as(cli.err()).isZero();
       assertThat(cli.out())
           .contains(ST)
@@ -145,24 +142,5 @@ final class CommitLatencyIT {
       }
     }
     throw new AssertionError(ST + " not in " + list);
-  }
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream savedOut = System.out;
-    PrintStream savedErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int code = TrickleCli.execute(args);
-      return new Run(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(savedOut);
-      System.setErr(savedErr);
-    }
   }
 }

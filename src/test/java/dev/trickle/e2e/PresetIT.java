@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.trickle.api.cli.TrickleCli;
+import dev.trickle.testing.CliRun;
 import dev.trickle.testing.Oracle;
 import dev.trickle.testing.PgDatabase;
 import dev.trickle.testing.PipelineFixture;
 import dev.trickle.testing.ServiceProcess;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.HashMap;
@@ -84,12 +81,12 @@ final class PresetIT {
                     + p
                     + "\"}");
         assertThat(created).contains("\"preset\":\"" + p + "\"");
-        Run cli = cli("create", "c_" + name, QUERY, "--preset", p, "--http", http);
+        CliRun cli = CliRun.of("create", "c_" + name, QUERY, "--preset", p, "--http", http);
         assertThat(cli.code()).as(cli.err()).isZero();
         assertThat(cli.out()).contains("public.c_" + name).contains(p);
       }
-      Run explicit =
-          cli(
+      CliRun explicit =
+          CliRun.of(
               "create",
               "c_explicit",
               QUERY,
@@ -153,7 +150,7 @@ final class PresetIT {
       }
       db.execute("UPDATE src SET v = v + 1");
       for (String name : expected.keySet()) {
-        Run refreshed = cli("refresh", name, "--http", http);
+        CliRun refreshed = CliRun.of("refresh", name, "--http", http);
         assertThat(refreshed.code()).as(refreshed.err()).isZero();
         assertThat(Oracle.difference(c, name, QUERY)).as(name).isZero();
       }
@@ -168,7 +165,7 @@ final class PresetIT {
       expected.forEach((name, e) -> wanted.put(name, e.memoryMb() + "MB"));
       assertThat(workMem).isEqualTo(wanted);
 
-      Run bad = cli("create", "x", QUERY, "--workers", "none", "--http", http);
+      CliRun bad = CliRun.of("create", "x", QUERY, "--workers", "none", "--http", http);
       assertThat(bad.code()).isEqualTo(2);
       assertThat(bad.err()).contains("workers").contains("max");
       assertThat(service.terminate()).isZero();
@@ -197,24 +194,5 @@ final class PresetIT {
 
   private static Expected withPreset(Expected e, String preset) {
     return new Expected(e.schedule(), e.mode(), e.workers(), e.memoryMb(), preset);
-  }
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream savedOut = System.out;
-    PrintStream savedErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int code = TrickleCli.execute(args);
-      return new Run(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(savedOut);
-      System.setErr(savedErr);
-    }
   }
 }

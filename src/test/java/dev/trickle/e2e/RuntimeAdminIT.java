@@ -2,14 +2,11 @@ package dev.trickle.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.trickle.api.cli.TrickleCli;
+import dev.trickle.testing.CliRun;
 import dev.trickle.testing.Oracle;
 import dev.trickle.testing.PgDatabase;
 import dev.trickle.testing.PipelineFixture;
 import dev.trickle.testing.ServiceProcess;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -25,25 +22,6 @@ final class RuntimeAdminIT {
 
   static final String BIG = "SELECT id, amount FROM orders WHERE amount > 50";
   static final String ALL = "SELECT id, upper(note) AS note FROM orders";
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream savedOut = System.out;
-    PrintStream savedErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int code = TrickleCli.execute(args);
-      return new Run(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(savedOut);
-      System.setErr(savedErr);
-    }
-  }
 
   @Test
   void createRefreshPreviewDrop_whileRunning_andAfterARestart() throws Exception {
@@ -73,8 +51,8 @@ final class RuntimeAdminIT {
       assertThat(service.post("/api/v1/preview", "{\"query\": \"SELECT nope FROM orders\"}"))
           .contains("column \\\"nope\\\" does not exist");
 
-      Run created =
-          cli(
+      CliRun created =
+          CliRun.of(
               "create",
               "big_orders",
               BIG,
@@ -91,18 +69,18 @@ final class RuntimeAdminIT {
       st.execute("UPDATE orders SET amount = amount + 30 WHERE id <= 40");
       assertThat(Oracle.awaitEqual(c, "big_orders", BIG, 20_000)).isZero();
 
-      Run refreshed = cli("refresh", "public.big_orders", "--http", http);
+      CliRun refreshed = CliRun.of("refresh", "public.big_orders", "--http", http);
       assertThat(refreshed.code()).as(refreshed.err()).isZero();
       assertThat(refreshed.out()).contains("reason_code");
 
-      Run bad = cli("create", "x", BIG, "--preset", "fast", "--http", http);
+      CliRun bad = CliRun.of("create", "x", BIG, "--preset", "fast", "--http", http);
       assertThat(bad.code()).isEqualTo(2);
       assertThat(bad.err()).contains("real-time").startsWith("error: ");
-      Run exists = cli("create", "big_orders", BIG, "--http", http);
+      CliRun exists = CliRun.of("create", "big_orders", BIG, "--http", http);
       assertThat(exists.code()).isEqualTo(2);
       assertThat(exists.err()).contains("already exists");
 
-      Run status = cli("status", "--http", http);
+      CliRun status = CliRun.of("status", "--http", http);
       assertThat(status.out()).contains("public.big_orders").contains("public.st_all");
 
       assertThat(service.terminate()).isZero();
@@ -113,14 +91,14 @@ final class RuntimeAdminIT {
           .isZero();
 
       String sum = "SELECT count(*) AS n, sum(amount) AS total FROM big_orders";
-      Run reader = cli("create", "big_sum", sum, "--schedule", "50ms", "--http", http);
+      CliRun reader = CliRun.of("create", "big_sum", sum, "--schedule", "50ms", "--http", http);
       assertThat(reader.code()).as(reader.err()).isZero();
       assertThat(Oracle.difference(c, "big_sum", sum)).isZero();
-      Run refused = cli("drop", "big_orders", "--http", http);
+      CliRun refused = CliRun.of("drop", "big_orders", "--http", http);
       assertThat(refused.code()).isEqualTo(2);
       assertThat(refused.err()).contains("is read by public.big_sum").contains("--cascade");
 
-      Run dropped = cli("drop", "big_orders", "--cascade", "--http", http);
+      CliRun dropped = CliRun.of("drop", "big_orders", "--cascade", "--http", http);
       assertThat(dropped.code()).as(dropped.err()).isZero();
       assertThat(dropped.out()).contains("dropped public.big_sum");
       assertThat(
@@ -131,7 +109,7 @@ final class RuntimeAdminIT {
               db.queryLong(
                   "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'big_orders'"))
           .isZero();
-      Run again = cli("drop", "big_orders", "--http", http);
+      CliRun again = CliRun.of("drop", "big_orders", "--http", http);
       assertThat(again.code()).isEqualTo(2);
       assertThat(again.err()).contains("does not exist");
     }
