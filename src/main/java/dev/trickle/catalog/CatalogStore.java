@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -300,6 +301,40 @@ public final class CatalogStore {
       ps.setDouble(5, s.p99());
       ps.setDouble(6, s.max());
       ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Replaces the published advisor recommendations (read by {@code
+   * pgtrickle.tune_recommendations()}) in one transaction.
+   */
+  public static void saveRecommendations(
+      Connection conn, List<dev.trickle.advisor.Recommendation> recommendations)
+      throws SQLException {
+    boolean auto = conn.getAutoCommit();
+    conn.setAutoCommit(false);
+    try (Statement clear = conn.createStatement();
+        PreparedStatement ps =
+            conn.prepareStatement(
+                "INSERT INTO pgtrickle.pgt_tune_recommendations (ordinal, guc_name,"
+                    + " current_value, recommended_value, reason) VALUES (?, ?, ?, ?, ?)")) {
+      clear.execute("DELETE FROM pgtrickle.pgt_tune_recommendations");
+      int ordinal = 0;
+      for (dev.trickle.advisor.Recommendation r : recommendations) {
+        ps.setInt(1, ++ordinal);
+        ps.setString(2, r.gucName());
+        ps.setString(3, r.currentValue());
+        ps.setString(4, r.recommendedValue());
+        ps.setString(5, r.reason());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+      conn.commit();
+    } catch (SQLException | RuntimeException e) {
+      conn.rollback();
+      throw e;
+    } finally {
+      conn.setAutoCommit(auto);
     }
   }
 

@@ -28,7 +28,8 @@ public final class Migrations {
           "V3__templates.sql",
           "V4__budget.sql",
           "V5__source_tables.sql",
-          "V6__commit_latency.sql");
+          "V6__commit_latency.sql",
+          "V7__tune_recommendations.sql");
 
   private Migrations() {}
 

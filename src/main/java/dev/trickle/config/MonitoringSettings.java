@@ -1,5 +1,6 @@
 package dev.trickle.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -8,8 +9,9 @@ import java.util.Map;
  *
  * @param http {@code host:port} of the HTTP server
  * @param apiToken bearer token of the admin API; empty when not set (a secret)
+ * @param advisorWindow how far back the configuration advisor looks
  */
-public record MonitoringSettings(String http, String apiToken) {
+public record MonitoringSettings(String http, String apiToken, Duration advisorWindow) {
 
   /** The category name. */
   public static final String CATEGORY = "monitoring";
@@ -37,15 +39,28 @@ public record MonitoringSettings(String http, String apiToken) {
           Validator.any("any text"),
           true);
 
+  /** {@code pg_trickle.advisor_window}. */
+  public static final Setting<Duration> ADVISOR_WINDOW =
+      Setting.of(
+          CATEGORY,
+          "advisor_window",
+          Duration.class,
+          Duration.ofMinutes(5),
+          "duration",
+          "how far back the configuration advisor (trickle tune) looks at refreshes, workers, lag,"
+              + " memory and caches; see docs/OBSERVABILITY.md",
+          Validator.positive());
+
   /** Checks every value against its setting. */
   public MonitoringSettings {
     HTTP.requireAllowed(http);
     API_TOKEN.requireAllowed(apiToken);
+    ADVISOR_WINDOW.requireAllowed(advisorWindow);
   }
 
   /** Returns the definitions of this category, in documentation order. */
   public static List<Setting<?>> definitions() {
-    return List.of(HTTP, API_TOKEN);
+    return List.of(HTTP, API_TOKEN, ADVISOR_WINDOW);
   }
 
   /** Returns the defaults. */
@@ -54,16 +69,22 @@ public record MonitoringSettings(String http, String apiToken) {
   }
 
   static MonitoringSettings from(SettingValues v) {
-    return new MonitoringSettings(v.get(HTTP), v.get(API_TOKEN));
+    return new MonitoringSettings(v.get(HTTP), v.get(API_TOKEN), v.get(ADVISOR_WINDOW));
   }
 
   Map<Setting<?>, Object> toMap() {
-    return Map.of(HTTP, http, API_TOKEN, apiToken);
+    return Map.of(HTTP, http, API_TOKEN, apiToken, ADVISOR_WINDOW, advisorWindow);
   }
 
   /** Returns the settings with the token shown as {@code ***} (or empty when not set). */
   @Override
   public String toString() {
-    return "MonitoringSettings[http=" + http + ", apiToken=" + API_TOKEN.format(apiToken) + "]";
+    return "MonitoringSettings[http="
+        + http
+        + ", apiToken="
+        + API_TOKEN.format(apiToken)
+        + ", advisorWindow="
+        + ADVISOR_WINDOW.format(advisorWindow)
+        + "]";
   }
 }

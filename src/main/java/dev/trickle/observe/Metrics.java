@@ -29,6 +29,11 @@ public final class Metrics {
   private final PrometheusMeterRegistry registry;
   private final Map<String, DistributionSummary> latency = new ConcurrentHashMap<>();
   private final Map<String, LatencyStats> stats = new ConcurrentHashMap<>();
+  private final RefreshLog refreshLog = new RefreshLog();
+
+  /** What function counters read: Micrometer holds them weakly, so they are held here. */
+  private final Map<io.micrometer.core.instrument.Meter.Id, Supplier<Number>> counted =
+      new ConcurrentHashMap<>();
 
   /** Creates a registry. */
   public Metrics() {
@@ -78,13 +83,31 @@ public final class Metrics {
     return out;
   }
 
-  /** Records a finished refresh. */
-  public void refresh(String streamTable, String mode, String status, Duration took, long rows) {
+  /** The recent refreshes of each stream table, for the configuration advisor. */
+  public RefreshLog refreshLog() {
+    return refreshLog;
+  }
+
+  /**
+   * Records a successful refresh.
+   *
+   * @param streamTable the stream table
+   * @param mode the mode applied
+   * @param took how long it took
+   * @param rows rows it changed in the stream table
+   * @param deltaRows rows in its delta (0 for FULL)
+   * @param chunks MERGE statements its delta took (0 for FULL)
+   */
+  public void refresh(
+      String streamTable, String mode, Duration took, long rows, long deltaRows, long chunks) {
+    refreshLog.record(
+        streamTable,
+        new RefreshLog.Refresh(System.currentTimeMillis(), took.toMillis(), deltaRows, chunks));
     Timer.builder("pg_trickle.refresh.duration")
         .description("Duration of stream table refreshes")
         .tag("stream_table", streamTable)
         .tag("mode", mode)
-        .tag("status", status)
+        .tag("status", "success")
         .register(registry)
         .record(took);
     Counter.builder("pg_trickle.refresh.rows")
@@ -141,9 +164,45 @@ public final class Metrics {
         .getId();
   }
 
+  /**
+   * Registers a counter of one stream table (tag {@code stream_table}) whose running total is read
+   * on every scrape.
+   *
+   * @return its id, for {@link #remove}
+   */
+  public io.micrometer.core.instrument.Meter.Id streamTableCounter(
+      String name, String description, String streamTable, Supplier<Number> total) {
+    var id =
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                name, total, t -> t.get().doubleValue())
+            .description(description)
+            .tag("stream_table", streamTable)
+            .register(registry)
+            .getId();
+    counted.put(id, total);
+    return id;
+  }
+
+  /**
+   * The running total of the counters of a name with the given tags ({@code key, value, ...}), 0
+   * when there is none yet.
+   */
+  public long total(String name, String... tags) {
+    var search = registry.find(name).tags(tags);
+    double sum = 0;
+    for (var c : search.functionCounters()) {
+      sum += c.count();
+    }
+    for (var c : search.counters()) {
+      sum += c.count();
+    }
+    return (long) sum;
+  }
+
   /** Removes a meter (of a stream table that is gone). */
   public void remove(io.micrometer.core.instrument.Meter.Id id) {
     registry.remove(id);
+    counted.remove(id);
   }
 
   /** Registers a gauge read on every scrape. */

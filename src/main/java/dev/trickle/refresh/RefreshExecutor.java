@@ -406,7 +406,8 @@ public final class RefreshExecutor implements AutoCloseable {
     } else {
       costsOf(st).recordDifferential(changeCount, took.toNanos() / 1e6);
     }
-    metrics.refresh(st.name().toString(), decision.mode().name(), "success", took, affected);
+    metrics.refresh(
+        st.name().toString(), decision.mode().name(), took, affected, deltaRows, chunks);
     return new RefreshOutcome(
         true,
         decision.mode(),

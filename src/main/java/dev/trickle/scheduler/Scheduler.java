@@ -114,6 +114,10 @@ public final class Scheduler implements AutoCloseable {
     /** The trace context of the tick that started its refresh. */
     volatile io.opentelemetry.context.Context tickContext = io.opentelemetry.context.Context.root();
 
+    /** Refreshes started before the schedule because buffered changes outgrew its memory. */
+    final java.util.concurrent.atomic.AtomicLong aheadOfSchedule =
+        new java.util.concurrent.atomic.AtomicLong();
+
     /** The schedule's multiple this stream table refreshes at (above 1 after lock timeouts). */
     volatile int intervalFactor = 1;
 
@@ -289,6 +293,18 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /**
+   * Refreshes of a stream table started before its schedule was due because its buffered changes
+   * outgrew its memory, since the service started (0 for an unknown stream table).
+   *
+   * @param id the stream table
+   * @return the running total
+   */
+  public long refreshesAheadOfSchedule(long id) {
+    Entry e = entries.get(id);
+    return e == null ? 0 : e.aheadOfSchedule.get();
+  }
+
+  /**
    * Whether every stream table has had its first fill (a suspended one does not count: it waits to
    * be asked).
    */
@@ -404,6 +420,9 @@ public final class Scheduler implements AutoCloseable {
   }
 
   private void start(Entry e, long now, io.opentelemetry.context.Context context) {
+    if (now - e.dueAtNanos < 0 && !e.forced && !e.needsFill && overMemoryBudget(e)) {
+      e.aheadOfSchedule.incrementAndGet();
+    }
     e.tickContext = context;
     e.waitingForUpstream = false;
     e.forced = false;

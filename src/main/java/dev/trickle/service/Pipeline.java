@@ -70,6 +70,7 @@ public final class Pipeline implements AutoCloseable {
   private FenceEmitter fenceEmitter;
   private Scheduler scheduler;
   private SlotKeeper slotKeeper;
+  private AdvisorLoop advisor;
 
   /**
    * Creates the pipeline; nothing connects until {@link #start()}.
@@ -358,6 +359,18 @@ public final class Pipeline implements AutoCloseable {
     LatencyPublisher latency = new LatencyPublisher(db, metrics);
     var unusedLatency =
         keeper.scheduleWithFixedDelay(latency::publish, 1000, 1000, TimeUnit.MILLISECONDS);
+    advisor =
+        new AdvisorLoop(
+            db,
+            metrics,
+            scheduler,
+            store,
+            executor,
+            this::streamTables,
+            slotKeeper::savedPosition,
+            config.settings());
+    var unusedAdvisor =
+        keeper.scheduleWithFixedDelay(advisor::run, 1000, 1000, TimeUnit.MILLISECONDS);
     scheduler.start();
     log.info(
         "pipeline started: {} stream table(s), slot {}, publication {}",
@@ -389,6 +402,14 @@ public final class Pipeline implements AutoCloseable {
       return Optional.of("initial fill in progress");
     }
     return Optional.empty();
+  }
+
+  /**
+   * The configuration advisor's latest recommendations (what {@code
+   * pgtrickle.tune_recommendations()} returns once published, within about a second).
+   */
+  public List<dev.trickle.advisor.Recommendation> recommendations() {
+    return advisor == null ? List.of() : advisor.current();
   }
 
   /** The database connection factory. */
@@ -449,7 +470,19 @@ public final class Pipeline implements AutoCloseable {
                 "pg_trickle.stream_table.pending.bytes",
                 "Approximate bytes of the source transactions it has not absorbed yet",
                 name,
-                () -> store.pendingBytes(st.id()))));
+                () -> store.pendingBytes(st.id())),
+            metrics.streamTableGauge(
+                "pg_trickle.stream_table.pending.rows",
+                "Row changes to its sources in the transactions it has not absorbed yet (the input"
+                    + " of its next delta)",
+                name,
+                () -> store.pendingChanges(st.id())),
+            metrics.streamTableCounter(
+                "pg_trickle.refresh.ahead_of_schedule",
+                "Refreshes started before the schedule because buffered changes outgrew the"
+                    + " stream table's memory",
+                name,
+                () -> scheduler.refreshesAheadOfSchedule(st.id()))));
   }
 
   /** Stops maintaining a stream table (waits for a refresh in flight). */
@@ -460,6 +493,7 @@ public final class Pipeline implements AutoCloseable {
       gauges.forEach(metrics::remove);
     }
     store.unregister(st.id());
+    metrics.refreshLog().forget(st.name().toString());
     templates.invalidate(st.id());
     synchronized (tables) {
       tables.remove(st);
@@ -537,6 +571,16 @@ public final class Pipeline implements AutoCloseable {
       scheduler.drain(Duration.ofSeconds(30));
     }
     keeper.shutdownNow();
+    try {
+      if (!keeper.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("the slot keeper did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (advisor != null) {
+      advisor.close();
+    }
     if (slotKeeper != null) {
       slotKeeper.keep(true);
       if (source != null

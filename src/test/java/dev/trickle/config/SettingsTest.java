@@ -46,7 +46,8 @@ final class SettingsTest {
             "pg_trickle.template_cache_max_entries",
             "pg_trickle.merge_batch_size",
             "pg_trickle.http",
-            "pg_trickle.api_token");
+            "pg_trickle.api_token",
+            "pg_trickle.advisor_window");
     assertThat(Settings.catalogue().stream().map(Setting::key).collect(Collectors.toSet()))
         .hasSize(Settings.catalogue().size());
   }
@@ -75,7 +76,8 @@ final class SettingsTest {
                 256,
                 Duration.ofMillis(1)));
     assertThat(d.dvm()).isEqualTo(new DvmSettings(0.15, 64, 64, 1000, true, 256, 10000, 50000));
-    assertThat(d.monitoring()).isEqualTo(new MonitoringSettings("127.0.0.1:8765", ""));
+    assertThat(d.monitoring())
+        .isEqualTo(new MonitoringSettings("127.0.0.1:8765", "", java.time.Duration.ofMinutes(5)));
     for (Setting<?> s : Settings.catalogue()) {
       assertThat((Object) d.get(s)).isEqualTo(s.defaultValue());
     }
@@ -218,7 +220,8 @@ final class SettingsTest {
             file
                 + ":14: settings.monitoring.http: localhost is not allowed (allowed: host:port,"
                 + " e.g. 127.0.0.1:8765)",
-            file + ":15: settings.monitoring.colour: unknown key (allowed: http, api_token)",
+            file
+                + ":15: settings.monitoring.colour: unknown key (allowed: http, api_token, advisor_window)",
             file + ":16: settings.gui: unknown key (allowed: scheduler, cdc, dvm, monitoring)");
   }
 
@@ -241,7 +244,7 @@ final class SettingsTest {
   @Test
   void secretSetting_invalidValue_notEchoed() {
     assertThat(MonitoringSettings.API_TOKEN.parse("x")).isEqualTo("x");
-    assertThat(new MonitoringSettings("h:1", "abc").toString())
-        .isEqualTo("MonitoringSettings[http=h:1, apiToken=***]");
+    assertThat(new MonitoringSettings("h:1", "abc", java.time.Duration.ofMinutes(5)).toString())
+        .isEqualTo("MonitoringSettings[http=h:1, apiToken=***, advisorWindow=5m]");
   }
 }

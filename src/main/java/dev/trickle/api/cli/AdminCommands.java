@@ -163,6 +163,38 @@ final class AdminCommands {
     }
   }
 
+  /** {@code trickle tune}. */
+  @Command(
+      name = "tune",
+      mixinStandardHelpOptions = true,
+      description =
+          "Prints the configuration advisor's recommendations for a running service: a setting,"
+              + " its value, the value recommended and why, from what it observed over"
+              + " monitoring.advisor_window (see docs/OBSERVABILITY.md).")
+  static final class Tune extends Connection implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      Object list = client().get("/api/v1/tune-recommendations");
+      List<?> rows = list instanceof List<?> l ? l : List.of(list);
+      if (rows.isEmpty()) {
+        System.out.println("no recommendations: nothing observed calls for a change");
+      } else {
+        for (Object r : rows) {
+          if (r instanceof Map<?, ?> m) {
+            System.out.printf(
+                Locale.ROOT,
+                "%s: %s -> %s%n  %s%n",
+                m.get("guc_name"),
+                m.get("current_value"),
+                m.get("recommended_value"),
+                m.get("reason"));
+          }
+        }
+      }
+      return 0;
+    }
+  }
+
   /** Prints maps as an aligned table, one row per map, columns in first-seen order. */
   static void printTable(List<?> rows) {
     List<String> columns = new java.util.ArrayList<>();

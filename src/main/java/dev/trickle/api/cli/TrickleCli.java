@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
       AdminCommands.Drop.class,
       AdminCommands.Refresh.class,
       AdminCommands.Status.class,
-      AdminCommands.Latency.class
+      AdminCommands.Latency.class,
+      AdminCommands.Tune.class
     })
 public final class TrickleCli implements Runnable {
   /** Exit code for bad usage or invalid configuration. */

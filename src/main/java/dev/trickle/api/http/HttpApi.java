@@ -28,8 +28,9 @@ import reactor.netty.http.server.HttpServerResponse;
 /**
  * The HTTP endpoints of CONTRACT §4 that exist so far: {@code /metrics}, {@code /healthz}, {@code
  * /readyz}, {@code GET|POST /api/v1/stream-tables}, {@code DELETE /api/v1/stream-tables/{name}},
- * {@code POST /api/v1/stream-tables/{name}/refresh} and {@code POST /api/v1/preview}. The admin API
- * requires a bearer token when bound to a non-loopback address.
+ * {@code POST /api/v1/stream-tables/{name}/refresh}, {@code GET /api/v1/commit-latency-stats},
+ * {@code GET /api/v1/tune-recommendations} and {@code POST /api/v1/preview}. The admin API requires
+ * a bearer token when bound to a non-loopback address.
  */
 public final class HttpApi implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,6 +96,10 @@ public final class HttpApi implements AutoCloseable {
                         .get(
                             "/api/v1/commit-latency-stats",
                             (req, res) -> authorized(req, res, r -> call(r, 200, this::latency)))
+                        .get(
+                            "/api/v1/tune-recommendations",
+                            (req, res) ->
+                                authorized(req, res, r -> call(r, 200, this::recommendations)))
                         .post(
                             "/api/v1/preview",
                             (req, res) -> authorized(req, res, r -> body(req, r, this::preview))))
@@ -264,6 +269,20 @@ public final class HttpApi implements AutoCloseable {
               m.put("max_ms", s.max());
               out.add(m);
             });
+    return out;
+  }
+
+  /** The configuration advisor's recommendations (seed QW-2), as {@code trickle tune} prints. */
+  private Object recommendations() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (var r : pipeline.recommendations()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("guc_name", r.gucName());
+      m.put("current_value", r.currentValue());
+      m.put("recommended_value", r.recommendedValue());
+      m.put("reason", r.reason());
+      out.add(m);
+    }
     return out;
   }
 
