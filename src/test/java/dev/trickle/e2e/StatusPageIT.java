@@ -11,6 +11,8 @@ import dev.trickle.testing.ServiceProcess;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,8 +87,13 @@ final class StatusPageIT {
     try (ServiceProcess service = new ServiceProcess(config);
         Connection c = db.connect()) {
       service.start();
-      String page = service.get("/");
-      assertThat(page).contains("<tbody id=\"rows\">");
+      String url = "http://127.0.0.1:" + service.port() + "/";
+      HttpURLConnection get = (HttpURLConnection) URI.create(url).toURL().openConnection();
+      assertThat(get.getResponseCode()).isEqualTo(200);
+      assertThat(get.getContentType()).isEqualTo("text/html; charset=utf-8");
+      assertThat(get.getHeaderField("Content-Security-Policy")).contains("default-src 'none'");
+      get.disconnect();
+      assertThat(service.get("/")).contains("<tbody id=\"rows\">");
 
       for (int i = 1; i <= TRANSACTIONS; i++) {
         db.execute(
@@ -112,8 +119,8 @@ final class StatusPageIT {
       }
       assertThat(tables).containsOnlyKeys(ITEMS, TOTALS);
 
-      String url = "http://127.0.0.1:" + service.port() + "/";
       String dom = chromium(List.of("--dump-dom", "--virtual-time-budget=" + VIRTUAL_TIME_MS, url));
+      Files.writeString(Path.of("target", "status-page.html"), dom); // to look at when it fails
       assertThat(latency(service)).as("latency stats held still during the dump").isEqualTo(stats);
 
       assertThat(attribute(dom, "span", "readiness", "data-ready")).isEqualTo("ready");
