@@ -31,6 +31,8 @@ import reactor.netty.http.server.HttpServerResponse;
  * {@code POST /api/v1/stream-tables/{name}/refresh}, {@code GET /api/v1/commit-latency-stats},
  * {@code GET /api/v1/tune-recommendations} and {@code POST /api/v1/preview}. The admin API requires
  * a bearer token when bound to a non-loopback address.
+ *
+ * <p>{@code GET /} serves the {@link StatusPage status page}, which needs no token itself.
  */
 public final class HttpApi implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,6 +71,7 @@ public final class HttpApi implements AutoCloseable {
             .route(
                 routes ->
                     routes
+                        .get("/", (req, res) -> StatusPage.serve(res))
                         .get("/metrics", (req, res) -> text(res, 200, metrics.scrape()))
                         .get("/healthz", (req, res) -> json(res, 200, Map.of("status", "ok")))
                         .get("/readyz", (req, res) -> ready(res))
