@@ -35,9 +35,28 @@ public final class Metrics {
   private final Map<io.micrometer.core.instrument.Meter.Id, Supplier<Number>> counted =
       new ConcurrentHashMap<>();
 
+  /** False when nothing is recorded ({@link #off()}). */
+  private final boolean on;
+
   /** Creates a registry. */
   public Metrics() {
+    this(true);
+  }
+
+  private Metrics(boolean on) {
+    this.on = on;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    if (!on) {
+      registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny());
+    }
+  }
+
+  /**
+   * Metrics that record nothing: every meter is a no-op, and no latency sample or refresh is kept.
+   * For the benchmark that measures what observing costs (docs/BENCHMARKS.md).
+   */
+  public static Metrics off() {
+    return new Metrics(false);
   }
 
   /** The underlying registry. */
@@ -57,6 +76,9 @@ public final class Metrics {
    * @param millis milliseconds from the source commit to the refresh commit
    */
   public void commitToVisible(String streamTable, double millis) {
+    if (!on) {
+      return;
+    }
     latency
         .computeIfAbsent(
             streamTable,
@@ -100,6 +122,9 @@ public final class Metrics {
    */
   public void refresh(
       String streamTable, String mode, Duration took, long rows, long deltaRows, long chunks) {
+    if (!on) {
+      return;
+    }
     refreshLog.record(
         streamTable,
         new RefreshLog.Refresh(System.currentTimeMillis(), took.toMillis(), deltaRows, chunks));

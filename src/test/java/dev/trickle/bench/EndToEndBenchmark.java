@@ -50,7 +50,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Arguments (all optional, {@code name=value}): {@code rows} (100000), {@code changes} (500000),
  * {@code txn} (1000), {@code reps} (3), {@code samples} (200), {@code interval_ms} (50), {@code
- * tracing} (0; 1 records every span and drops it after batching, as an exporter would take it).
+ * tracing} (0; 1 records every span and drops it after batching, as an exporter would take it),
+ * {@code metrics} (1; 0 records no metric, no latency sample: with {@code tracing=0}, the service
+ * observing nothing).
  */
 public final class EndToEndBenchmark {
   private static final String QUERY = "SELECT id, a, b, c FROM bench_src WHERE a >= 0";
@@ -63,6 +65,7 @@ public final class EndToEndBenchmark {
   private final int reps;
   private final int samples;
   private final int intervalMs;
+  private final boolean metricsOn;
   private LocalCluster cluster;
   private String jdbcUrl;
 
@@ -78,6 +81,7 @@ public final class EndToEndBenchmark {
     this.reps = args.getOrDefault("reps", 3);
     this.samples = args.getOrDefault("samples", 200);
     this.intervalMs = args.getOrDefault("interval_ms", 50);
+    this.metricsOn = args.getOrDefault("metrics", 1) == 1;
     if (txnRows % 20 != 0 || changes % txnRows != 0) {
       throw new IllegalArgumentException("txn must be a multiple of 20 and divide changes");
     }
@@ -173,7 +177,8 @@ public final class EndToEndBenchmark {
       }
       Path yaml = writePipelineYaml();
       PipelineConfig cfg = new PipelineLoader(System.getenv(), Map.of()).load(yaml);
-      Metrics metrics = new Metrics();
+      Metrics metrics = metricsOn ? new Metrics() : Metrics.off();
+      log("metrics %s", metricsOn ? "on" : "off");
       Latency latency;
       List<Throughput> through = new ArrayList<>();
       try (Pipeline pipeline = new Pipeline(cfg, metrics)) {
