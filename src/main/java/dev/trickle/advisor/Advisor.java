@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.ToLongFunction;
 
 /**
@@ -78,30 +79,40 @@ public final class Advisor {
    * Refreshes that wait because their stream tables may use fewer workers (a {@code batch} preset)
    * do not count: the pool is then below max_workers.
    */
-  static java.util.Optional<Recommendation> workers(Observations o) {
+  static Optional<Recommendation> workers(Observations o) {
     List<Observations.Sample> s = o.samples();
     int max = o.limits().maxWorkers();
     if (s.size() < MIN_SAMPLES || max >= MAX_WORKERS_LIMIT) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long saturated = s.stream().filter(x -> x.queueDepth() > 0 && x.targetWorkers() >= max).count();
     if (saturated < SATURATED_SHARE * s.size()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     double meanQueue = s.stream().mapToInt(Observations.Sample::queueDepth).average().orElse(0);
-    return java.util.Optional.of(
+    return doubled(
+        "pg_trickle.max_workers",
+        max,
+        MAX_WORKERS_LIMIT,
+        String.format(
+            Locale.ROOT,
+            "in %d%% of the last %s, due refreshes waited for a worker while all %d were"
+                + " busy (%.1f waiting on average)",
+            Math.round(100.0 * saturated / s.size()),
+            Durations.format(Duration.ofMillis(roundSeconds(o.observedMillis()))),
+            max,
+            meanQueue));
+  }
+
+  /** A recommendation to double a global setting, up to its limit. */
+  private static Optional<Recommendation> doubled(
+      String guc, int current, int limit, String reason) {
+    return Optional.of(
         new Recommendation(
-            "pg_trickle.max_workers",
-            Integer.toString(max),
-            Integer.toString(Math.min(MAX_WORKERS_LIMIT, max * 2)),
-            String.format(
-                Locale.ROOT,
-                "in %d%% of the last %s, due refreshes waited for a worker while all %d were"
-                    + " busy (%.1f waiting on average)",
-                Math.round(100.0 * saturated / s.size()),
-                Durations.format(Duration.ofMillis(roundSeconds(o.observedMillis()))),
-                max,
-                meanQueue)));
+            guc,
+            Integer.toString(current),
+            Integer.toString(Math.min(limit, current * 2)),
+            reason));
   }
 
   /**
@@ -109,40 +120,39 @@ public final class Advisor {
    * slot pauses then, and the stream tables with pending changes are refreshed FULL to drain it
    * (reason {@code buffer_full}). A larger buffer lets them absorb the changes differentially.
    */
-  static java.util.Optional<Recommendation> replicationLag(Observations o) {
+  static Optional<Recommendation> replicationLag(Observations o) {
     List<Observations.Sample> s = o.samples();
     int bufferMb = o.limits().bufferMaxMb();
     if (s.size() < MIN_SAMPLES || bufferMb >= BUFFER_MAX_MB_LIMIT) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     int third = s.size() / 3;
     double early = mean(s.subList(0, third), Observations.Sample::walBehindBytes);
     double late = mean(s.subList(s.size() - third, s.size()), Observations.Sample::walBehindBytes);
     if (late < LAG_FLOOR_BYTES) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long full = s.stream().filter(x -> x.bufferBytes() * 10 >= bufferMb * 1024L * 1024 * 9).count();
     if (full < BUFFER_FULL_SHARE * s.size()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     double seconds = Math.max(1, o.observedMillis()) / 1000.0;
     double trend = (late - early) / (seconds * 2 / 3) / (1024 * 1024);
-    return java.util.Optional.of(
-        new Recommendation(
-            "pg_trickle.buffer_max_mb",
-            Integer.toString(bufferMb),
-            Integer.toString(Math.min(BUFFER_MAX_MB_LIMIT, bufferMb * 2)),
-            String.format(
-                Locale.ROOT,
-                "the WAL not yet confirmed stayed high (%s on average lately, %s%.1f MB/s over the"
-                    + " last %s) while the %d MB change buffer was full in %d%% of samples: reading"
-                    + " from the slot pauses then, and stream tables are refreshed FULL to drain it",
-                megabytes((long) late),
-                trend >= 0 ? "+" : "",
-                trend,
-                Durations.format(Duration.ofMillis(roundSeconds(o.observedMillis()))),
-                bufferMb,
-                Math.round(100.0 * full / s.size()))));
+    return doubled(
+        "pg_trickle.buffer_max_mb",
+        bufferMb,
+        BUFFER_MAX_MB_LIMIT,
+        String.format(
+            Locale.ROOT,
+            "the WAL not yet confirmed stayed high (%s on average lately, %s%.1f MB/s over the"
+                + " last %s) while the %d MB change buffer was full in %d%% of samples: reading"
+                + " from the slot pauses then, and stream tables are refreshed FULL to drain it",
+            megabytes((long) late),
+            trend >= 0 ? "+" : "",
+            trend,
+            Durations.format(Duration.ofMillis(roundSeconds(o.observedMillis()))),
+            bufferMb,
+            Math.round(100.0 * full / s.size())));
   }
 
   /**
@@ -150,7 +160,7 @@ public final class Advisor {
    * merge_batch_size} rows: each chunk is one more MERGE over a delta materialized first, so a
    * batch size that holds the usual delta merges it in one.
    */
-  static java.util.Optional<Recommendation> mergeBatchSize(Observations o) {
+  static Optional<Recommendation> mergeBatchSize(Observations o) {
     int batch = o.limits().mergeBatchSize();
     long wanted = 0;
     List<String> tables = new ArrayList<>();
@@ -175,10 +185,10 @@ public final class Advisor {
               p95));
     }
     if (tables.isEmpty() || batch >= MERGE_BATCH_SIZE_LIMIT) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long recommended = Math.min(MERGE_BATCH_SIZE_LIMIT, Math.max(roundUp125(wanted), batch * 2L));
-    return java.util.Optional.of(
+    return Optional.of(
         new Recommendation(
             "pg_trickle.merge_batch_size",
             Integer.toString(batch),
@@ -194,11 +204,11 @@ public final class Advisor {
    * Many template lookups miss the in-memory cache and it evicts: it holds fewer stream tables than
    * refresh, so each miss reads the catalog (or generates the SQL again).
    */
-  static java.util.Optional<Recommendation> templateCache(Observations o) {
+  static Optional<Recommendation> templateCache(Observations o) {
     List<Observations.Sample> s = o.samples();
     int entries = o.limits().l1CacheMaxEntries();
     if (s.size() < MIN_SAMPLES || entries >= L1_CACHE_LIMIT) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     Observations.Sample first = s.get(0);
     Observations.Sample last = s.get(s.size() - 1);
@@ -207,13 +217,13 @@ public final class Advisor {
     long evictions = last.cacheEvictions() - first.cacheEvictions();
     long lookups = hits + misses;
     if (lookups < MIN_CACHE_LOOKUPS || misses < CACHE_MISS_SHARE * lookups || evictions == 0) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long refreshing =
         o.streamTables().values().stream().filter(t -> !t.refreshes().isEmpty()).count();
     long recommended =
         Math.min(L1_CACHE_LIMIT, Math.max(entries * 2L, roundUp125(refreshing + refreshing / 4)));
-    return java.util.Optional.of(
+    return Optional.of(
         new Recommendation(
             "pg_trickle.l1_cache_max_entries",
             Integer.toString(entries),
@@ -233,19 +243,18 @@ public final class Advisor {
    * A stream table's refreshes take longer than its schedule (95th percentile): it refreshes back
    * to back and its changes wait anyway, so a schedule it can keep costs nothing in freshness.
    */
-  static java.util.Optional<Recommendation> schedule(
-      String name, Observations.StreamTableActivity st) {
+  static Optional<Recommendation> schedule(String name, Observations.StreamTableActivity st) {
     List<RefreshLog.Refresh> r = st.refreshes();
     if (r.size() < MIN_REFRESHES) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long p95 = percentile(r, RefreshLog.Refresh::millis, 0.95);
     long scheduleMs = st.schedule().toMillis();
     if (p95 <= scheduleMs) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     Duration recommended = Duration.ofMillis(roundUp125(2 * p95));
-    return java.util.Optional.of(
+    return Optional.of(
         new Recommendation(
             name + ".schedule",
             Durations.format(st.schedule()),
@@ -264,17 +273,17 @@ public final class Advisor {
    * outgrow its memory: enough memory to hold one schedule's worth of changes (capped at 1 GB, and
    * at least twice the memory now).
    */
-  static java.util.Optional<Recommendation> memory(
+  static Optional<Recommendation> memory(
       String name, Observations.StreamTableActivity st, Observations o) {
     List<Observations.Sample> s = o.samples();
     if (s.size() < 2 || st.workMemMb() >= WORK_MEM_MB_LIMIT) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long ahead =
         s.get(s.size() - 1).aheadOfSchedule().getOrDefault(name, 0L)
             - s.get(0).aheadOfSchedule().getOrDefault(name, 0L);
     if (ahead < MIN_AHEAD_OF_SCHEDULE) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     double perSecond = ahead * 1000.0 / Math.max(1, o.observedMillis());
     double neededMb = st.workMemMb() * perSecond * st.schedule().toMillis() / 1000.0 * 1.25;
@@ -296,7 +305,7 @@ public final class Advisor {
     if (neededMb > recommended) {
       reason += ", more than is worth holding: consider a shorter schedule";
     }
-    return java.util.Optional.of(
+    return Optional.of(
         new Recommendation(
             name + ".merge_work_mem_mb",
             Integer.toString(st.workMemMb()),
