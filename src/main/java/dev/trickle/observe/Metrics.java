@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -30,6 +31,7 @@ public final class Metrics {
   private final Map<String, DistributionSummary> latency = new ConcurrentHashMap<>();
   private final Map<String, LatencyStats> stats = new ConcurrentHashMap<>();
   private final RefreshLog refreshLog = new RefreshLog();
+  private final Map<String, LatencyHistory> history = new ConcurrentHashMap<>();
 
   /** What function counters read: Micrometer holds them weakly, so they are held here. */
   private final Map<io.micrometer.core.instrument.Meter.Id, Supplier<Number>> counted =
@@ -91,11 +93,38 @@ public final class Metrics {
                     .register(registry))
         .record(Math.max(0, millis));
     stats.computeIfAbsent(streamTable, st -> new LatencyStats(10_000)).record(Math.max(0, millis));
+    history.computeIfAbsent(streamTable, st -> new LatencyHistory()).record(Math.max(0, millis));
   }
 
   /** The commit-to-visible sample windows per stream table (a live, read-only view). */
   public Map<String, LatencyStats> latencyStats() {
     return java.util.Collections.unmodifiableMap(stats);
+  }
+
+  /**
+   * Forgets a dropped stream table: its latency histogram, percentiles and history, and its recent
+   * refreshes.
+   */
+  public void forget(String streamTable) {
+    DistributionSummary summary = latency.remove(streamTable);
+    if (summary != null) {
+      registry.remove(summary);
+    }
+    stats.remove(streamTable);
+    history.remove(streamTable);
+    refreshLog.forget(streamTable);
+  }
+
+  /** Closes the current one-second interval of every stream table's latency history. */
+  public void closeLatencyInterval(long atMillis) {
+    history.values().forEach(h -> h.close(atMillis));
+  }
+
+  /** Commit-to-visible latency second by second per stream table (the last two minutes). */
+  public Map<String, List<LatencyHistory.Point>> latencyHistory() {
+    Map<String, List<LatencyHistory.Point>> out = new java.util.TreeMap<>();
+    history.forEach((k, v) -> out.put(k, v.points()));
+    return out;
   }
 
   /** Recent commit-to-visible percentiles per stream table. */

@@ -27,8 +27,9 @@ final class LatencyPublisher {
     this.metrics = metrics;
   }
 
-  /** Writes what changed since the last call. */
+  /** Closes the latency history's interval, and writes what changed since the last call. */
   void publish() {
+    metrics.closeLatencyInterval(System.currentTimeMillis());
     // percentiles (a sort of the window) only for the stream tables with new samples
     Map<String, LatencyStats.Summary> changed = new HashMap<>();
     metrics

@@ -493,7 +493,7 @@ public final class Pipeline implements AutoCloseable {
       gauges.forEach(metrics::remove);
     }
     store.unregister(st.id());
-    metrics.refreshLog().forget(st.name().toString());
+    metrics.forget(st.name().toString());
     templates.invalidate(st.id());
     synchronized (tables) {
       tables.remove(st);

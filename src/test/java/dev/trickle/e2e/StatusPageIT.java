@@ -64,8 +64,11 @@ final class StatusPageIT {
   /** Virtual time the page gets before the dump: its first render, then a few 2 s polls. */
   private static final int VIRTUAL_TIME_MS = 7_000;
 
-  /** Virtual time for the screenshot: 30 polls, half the sparkline. */
-  private static final int SCREENSHOT_VIRTUAL_TIME_MS = 60_000;
+  /** Virtual time for the screenshot: its first render and a poll or two. */
+  private static final int SCREENSHOT_VIRTUAL_TIME_MS = 5_000;
+
+  /** Real time the writer runs before the screenshot: the seconds its sparklines draw. */
+  private static final long SCREENSHOT_HISTORY_MS = 15_000;
 
   @Test
   void everyStreamTableIsARowWithTheApisStatusModeAndLatency() throws Exception {
@@ -110,7 +113,12 @@ final class StatusPageIT {
           && System.currentTimeMillis() < deadline) {
         Thread.sleep(50);
       }
+      Thread.sleep(1_500); // the latency history closes its last interval within a second
       Map<String, JsonNode> stats = latency(service);
+      Map<String, Integer> historyPoints = new LinkedHashMap<>();
+      for (JsonNode h : JSON.readTree(service.get("/api/v1/commit-latency-history"))) {
+        historyPoints.put(h.get("stream_table").asText(), h.get("points").size());
+      }
       assertThat(stats.get(ITEMS).get("count").asLong()).isEqualTo(TRANSACTIONS);
       assertThat(stats.get(TOTALS).get("count").asLong()).isEqualTo(TRANSACTIONS);
       Map<String, JsonNode> tables = new LinkedHashMap<>();
@@ -149,14 +157,17 @@ final class StatusPageIT {
         Matcher chart =
             Pattern.compile("<svg class=\"sparkline\"[^>]*data-points=\"(\\d+)\"").matcher(row);
         assertThat(chart.find()).as("sparkline in " + row).isTrue();
-        assertThat(Integer.parseInt(chart.group(1))).isPositive();
+        assertThat(Integer.parseInt(chart.group(1)))
+            .as("the sparkline draws the service's latency history")
+            .isPositive()
+            .isEqualTo(historyPoints.get(name));
         assertThat(row).contains("<polyline class=\"line-p50\"", "<polyline class=\"line-p99\"");
         assertThat(row(dom, name)).doesNotContain("error-row");
       }
 
       // the screenshot (docs/images/status-page.png is one) while writes go on, so that the
-      // sparklines have something to show: the page polls every 2 s of virtual time, which passes
-      // while it waits for nothing but real time only while it fetches
+      // sparklines, drawn from the service's per-second history, have a quarter of their two
+      // minutes to show
       Path shot = Path.of("target", "status-page.png").toAbsolutePath();
       Files.deleteIfExists(shot);
       AtomicBoolean writing = new AtomicBoolean(true);
@@ -179,7 +190,7 @@ final class StatusPageIT {
               "status-page-writer");
       writer.start();
       try {
-        Thread.sleep(1_000);
+        Thread.sleep(SCREENSHOT_HISTORY_MS);
         chromium(
             List.of(
                 "--screenshot=" + shot,

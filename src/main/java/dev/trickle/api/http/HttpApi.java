@@ -29,8 +29,9 @@ import reactor.netty.http.server.HttpServerResponse;
  * The HTTP endpoints of CONTRACT §4 that exist so far: {@code /metrics}, {@code /healthz}, {@code
  * /readyz}, {@code GET|POST /api/v1/stream-tables}, {@code DELETE /api/v1/stream-tables/{name}},
  * {@code POST /api/v1/stream-tables/{name}/refresh}, {@code GET /api/v1/commit-latency-stats},
- * {@code GET /api/v1/tune-recommendations} and {@code POST /api/v1/preview}. The admin API requires
- * a bearer token when bound to a non-loopback address.
+ * {@code GET /api/v1/commit-latency-history}, {@code GET /api/v1/tune-recommendations} and {@code
+ * POST /api/v1/preview}. The admin API requires a bearer token when bound to a non-loopback
+ * address.
  *
  * <p>{@code GET /} serves the {@link StatusPage status page}, which needs no token itself.
  */
@@ -99,6 +100,10 @@ public final class HttpApi implements AutoCloseable {
                         .get(
                             "/api/v1/commit-latency-stats",
                             (req, res) -> authorized(req, res, r -> call(r, 200, this::latency)))
+                        .get(
+                            "/api/v1/commit-latency-history",
+                            (req, res) ->
+                                authorized(req, res, r -> call(r, 200, this::latencyHistory)))
                         .get(
                             "/api/v1/tune-recommendations",
                             (req, res) ->
@@ -271,6 +276,27 @@ public final class HttpApi implements AutoCloseable {
               m.put("p99_ms", s.p99());
               m.put("max_ms", s.max());
               out.add(m);
+            });
+    return out;
+  }
+
+  /** Commit-to-visible latency second by second per stream table, for the status page's charts. */
+  private Object latencyHistory() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    metrics
+        .latencyHistory()
+        .forEach(
+            (st, points) -> {
+              List<Map<String, Object>> ps = new ArrayList<>();
+              for (var p : points) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("at", Instant.ofEpochMilli(p.atMillis()).toString());
+                m.put("count", p.count());
+                m.put("p50_ms", p.p50());
+                m.put("p99_ms", p.p99());
+                ps.add(m);
+              }
+              out.add(Map.of("stream_table", st, "points", ps));
             });
     return out;
   }
