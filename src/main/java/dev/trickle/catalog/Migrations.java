@@ -29,7 +29,8 @@ public final class Migrations {
           "V4__budget.sql",
           "V5__source_tables.sql",
           "V6__commit_latency.sql",
-          "V7__tune_recommendations.sql");
+          "V7__tune_recommendations.sql",
+          "V8__sql_requests.sql");
 
   private Migrations() {}
 

@@ -129,6 +129,16 @@ public final class ReplicationSource {
     return true;
   }
 
+  private volatile java.util.function.Consumer<String> requests = r -> {};
+
+  /**
+   * Hands the requests of the SQL functions (non-transactional messages with prefix {@value
+   * TransactionAssembler#REQUEST_PREFIX}) to a listener, called on the reader thread.
+   */
+  public void onRequest(java.util.function.Consumer<String> listener) {
+    this.requests = listener;
+  }
+
   /** Sets the position the slot may be confirmed to; sent at once by the reader thread. */
   public void confirm(Lsn position) {
     confirm.accumulateAndGet(position, Lsn::max);
@@ -188,7 +198,7 @@ public final class ReplicationSource {
               .start();
       streaming.set(true);
       log.info("replication streaming from slot {} (publication {})", slot, publication);
-      TransactionAssembler assembler = new TransactionAssembler();
+      TransactionAssembler assembler = new TransactionAssembler(r -> requests.accept(r));
       TransactionWindow window =
           new TransactionWindow(windowMaxTransactions, windowMaxWait.toNanos());
       Lsn sent = Lsn.ZERO;

@@ -38,8 +38,29 @@ public final class TransactionAssembler {
   /** Prefix of the logical decoding messages Trickle writes as fences. */
   public static final String FENCE_PREFIX = "trickle.fence";
 
+  /**
+   * Prefix of the non-transactional messages the SQL functions in schema {@code pgtrickle} write to
+   * ask the service something (docs/ARCHITECTURE.md, "SQL functions").
+   */
+  public static final String REQUEST_PREFIX = "pgtrickle.request";
+
   private final Map<Integer, SourceRelation> relations = new HashMap<>();
+  private final java.util.function.Consumer<String> requests;
   private Open open;
+
+  /** An assembler that ignores requests. */
+  public TransactionAssembler() {
+    this(r -> {});
+  }
+
+  /**
+   * An assembler that hands requests on.
+   *
+   * @param requests told the content of each non-transactional request message, as it arrives
+   */
+  public TransactionAssembler(java.util.function.Consumer<String> requests) {
+    this.requests = requests;
+  }
 
   private static final class Open {
     final int xid;
@@ -99,6 +120,8 @@ public final class TransactionAssembler {
     } else if (message instanceof LogicalMessage m) {
       if (m.transactional() && m.prefix().equals(FENCE_PREFIX)) {
         requireOpen("Message").fences.add(new String(m.content(), StandardCharsets.UTF_8));
+      } else if (!m.transactional() && m.prefix().equals(REQUEST_PREFIX)) {
+        requests.accept(new String(m.content(), StandardCharsets.UTF_8));
       }
     } else if (message instanceof Type || message instanceof Origin) {
       return Optional.empty();

@@ -71,6 +71,7 @@ public final class Pipeline implements AutoCloseable {
   private Scheduler scheduler;
   private SlotKeeper slotKeeper;
   private AdvisorLoop advisor;
+  private SqlRequestDesk desk;
 
   /**
    * Creates the pipeline; nothing connects until {@link #start()}.
@@ -322,6 +323,8 @@ public final class Pipeline implements AutoCloseable {
             publication,
             recorded,
             () -> catalogOkAtNanos = System.nanoTime());
+    desk = new SqlRequestDesk(db, sqlOperations());
+    source.onRequest(desk::received);
     subscription =
         new ChangeRouter(store, fences)
             .route(source.transactions())
@@ -372,6 +375,7 @@ public final class Pipeline implements AutoCloseable {
     var unusedAdvisor =
         keeper.scheduleWithFixedDelay(advisor::run, 1000, 1000, TimeUnit.MILLISECONDS);
     scheduler.start();
+    desk.start();
     log.info(
         "pipeline started: {} stream table(s), slot {}, publication {}",
         tables.size(),
@@ -410,6 +414,30 @@ public final class Pipeline implements AutoCloseable {
    */
   public List<dev.trickle.advisor.Recommendation> recommendations() {
     return advisor == null ? List.of() : advisor.current();
+  }
+
+  /** What the SQL functions of schema {@code pgtrickle} may ask (catalog V8). */
+  private Map<String, SqlRequestDesk.Operation> sqlOperations() {
+    return Map.of(
+        "preview",
+        args -> {
+          String query = args.path("query").asText("");
+          if (query.isBlank()) {
+            throw new dev.trickle.model.UserError("query is required");
+          }
+          return admin().preview(query).asMap();
+        },
+        "refresh",
+        args -> {
+          var name = StreamTableRequest.parseName(args.path("name").asText(""));
+          var o = admin().refresh(name);
+          Map<String, Object> m = new java.util.LinkedHashMap<>();
+          m.put("name", name.toString());
+          m.put("applied", o.applied());
+          m.put("mode", o.mode().name());
+          m.put("reason_code", o.reasonCode());
+          return m;
+        });
   }
 
   /** The database connection factory. */
@@ -580,6 +608,9 @@ public final class Pipeline implements AutoCloseable {
     }
     if (advisor != null) {
       advisor.close();
+    }
+    if (desk != null) {
+      desk.close();
     }
     if (slotKeeper != null) {
       slotKeeper.keep(true);

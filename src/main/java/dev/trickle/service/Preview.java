@@ -36,6 +36,17 @@ public record Preview(
   /** The name the planner checks a previewed query under (never created). */
   static final TableRef PREVIEW_NAME = new TableRef("pg_temp", "__pgt_preview");
 
+  /** The answer of {@code POST /api/v1/preview} and {@code pgtrickle.preview_stream_table()}. */
+  public Map<String, Object> asMap() {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("source_tables", sourceTables);
+    m.put("refresh_strategy", refreshStrategy);
+    m.put("complexity_class", complexityClass);
+    m.put("delta_sql_template_bytes", deltaSqlTemplateBytes);
+    m.put("warnings", warnings);
+    return m;
+  }
+
   /**
    * Previews a query.
    *

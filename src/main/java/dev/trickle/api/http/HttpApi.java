@@ -250,14 +250,7 @@ public final class HttpApi implements AutoCloseable {
           if (query == null || query.isBlank()) {
             throw new dev.trickle.model.UserError("query is required");
           }
-          var p = pipeline.admin().preview(query);
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("source_tables", p.sourceTables());
-          m.put("refresh_strategy", p.refreshStrategy());
-          m.put("complexity_class", p.complexityClass());
-          m.put("delta_sql_template_bytes", p.deltaSqlTemplateBytes());
-          m.put("warnings", p.warnings());
-          return m;
+          return pipeline.admin().preview(query).asMap();
         });
   }
 
