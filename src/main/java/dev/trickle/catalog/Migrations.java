@@ -30,7 +30,8 @@ public final class Migrations {
           "V5__source_tables.sql",
           "V6__commit_latency.sql",
           "V7__tune_recommendations.sql",
-          "V8__sql_requests.sql");
+          "V8__sql_requests.sql",
+          "V9__sql_control.sql");
 
   private Migrations() {}
 

@@ -20,7 +20,8 @@ import java.time.Instant;
  * @param frontier snapshot the contents reflect; null before the first fill completes
  * @param lastRefreshAt time of the last successful refresh, or null
  * @param lastError last error text, or null
- * @param origin {@code config} (declared in YAML) or {@code api} (created at run time)
+ * @param origin {@code config} (declared in YAML), {@code api} (created through the HTTP API or
+ *     CLI) or {@code sql} (created by {@code pgtrickle.create_stream_table})
  * @param slot the replication slot of the pipeline that maintains it
  */
 public record StreamTableRow(
@@ -38,8 +39,11 @@ public record StreamTableRow(
     String origin,
     String slot) {
 
-  /** Whether it was created at run time (HTTP API or CLI) rather than declared in YAML. */
+  /**
+   * Whether it was created at run time (HTTP API or CLI: {@code api}; SQL function: {@code sql})
+   * rather than declared in YAML.
+   */
   public boolean isRuntime() {
-    return "api".equals(origin);
+    return "api".equals(origin) || "sql".equals(origin);
   }
 }

@@ -56,7 +56,8 @@ public final class TransactionAssembler {
   /**
    * An assembler that hands requests on.
    *
-   * @param requests told the content of each non-transactional request message, as it arrives
+   * @param requests told the content of each request message: a non-transactional one as it
+   *     arrives, a transactional one when its transaction commits (never when it aborts)
    */
   public TransactionAssembler(java.util.function.Consumer<String> requests) {
     this.requests = requests;
@@ -67,6 +68,7 @@ public final class TransactionAssembler {
     final Map<TableRef, List<RowChange>> changes = new LinkedHashMap<>();
     final Set<TableRef> truncated = new HashSet<>();
     final List<String> fences = new ArrayList<>();
+    final List<String> requests = new ArrayList<>();
 
     Open(int xid) {
       this.xid = xid;
@@ -92,6 +94,7 @@ public final class TransactionAssembler {
     } else if (message instanceof Commit c) {
       Open tx = requireOpen("Commit");
       open = null;
+      tx.requests.forEach(requests);
       return Optional.of(
           new WalTransaction(
               tx.xid,
@@ -120,8 +123,13 @@ public final class TransactionAssembler {
     } else if (message instanceof LogicalMessage m) {
       if (m.transactional() && m.prefix().equals(FENCE_PREFIX)) {
         requireOpen("Message").fences.add(new String(m.content(), StandardCharsets.UTF_8));
-      } else if (!m.transactional() && m.prefix().equals(REQUEST_PREFIX)) {
-        requests.accept(new String(m.content(), StandardCharsets.UTF_8));
+      } else if (m.prefix().equals(REQUEST_PREFIX)) {
+        String content = new String(m.content(), StandardCharsets.UTF_8);
+        if (m.transactional()) {
+          requireOpen("Message").requests.add(content);
+        } else {
+          requests.accept(content);
+        }
       }
     } else if (message instanceof Type || message instanceof Origin) {
       return Optional.empty();

@@ -243,7 +243,7 @@ public final class Pipeline implements AutoCloseable {
       Set<TableRef> configured = new java.util.HashSet<>();
       for (Plan p : plans) {
         StreamTableRow row = existing.get(p.name());
-        String origin = row != null && row.isRuntime() ? "api" : "config";
+        String origin = row != null && row.isRuntime() ? row.origin() : "config";
         // stream tables it reads that were created just before it are published now
         ReplicationSetup.prepareSources(conn, p, publication);
         tables.add(
@@ -323,7 +323,10 @@ public final class Pipeline implements AutoCloseable {
             publication,
             recorded,
             () -> catalogOkAtNanos = System.nanoTime());
-    desk = new SqlRequestDesk(db, sqlOperations());
+    SqlControl control = new SqlControl(this);
+    desk =
+        new SqlRequestDesk(
+            db, sqlOperations(control), Map.of("adopt", control::adopt), control::checkPaused);
     source.onRequest(desk::received);
     subscription =
         new ChangeRouter(store, fences)
@@ -417,8 +420,14 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /** What the SQL functions of schema {@code pgtrickle} may ask (catalog V8). */
-  private Map<String, SqlRequestDesk.Operation> sqlOperations() {
+  private Map<String, SqlRequestDesk.Operation> sqlOperations(SqlControl control) {
     return Map.of(
+        "plan_create",
+        control::planCreate,
+        "plan_drop",
+        control::planDrop,
+        "plan_alter",
+        control::planAlter,
         "preview",
         args -> {
           String query = args.path("query").asText("");
@@ -430,6 +439,7 @@ public final class Pipeline implements AutoCloseable {
         "refresh",
         args -> {
           var name = StreamTableRequest.parseName(args.path("name").asText(""));
+          control.ensureAdopted(name);
           var o = admin().refresh(name);
           Map<String, Object> m = new java.util.LinkedHashMap<>();
           m.put("name", name.toString());
@@ -474,6 +484,45 @@ public final class Pipeline implements AutoCloseable {
     }
     scheduler.add(st, "initial_fill");
     watchLag(st);
+  }
+
+  /**
+   * Starts maintaining a stream table the catalog holds but this pipeline does not (created, or
+   * altered, by the SQL functions): planned from its row, its sources published, filled anew.
+   */
+  synchronized void adoptRow(StreamTableRow row) throws SQLException {
+    try (Connection conn = db.connect()) {
+      Plan p =
+          StreamTablePlanner.plan(
+              conn,
+              row.name(),
+              row.query(),
+              RefreshMode.parse(row.refreshMode()),
+              row.budget(),
+              row.schedule(),
+              config.settings().cdc().setReplicaIdentityFull(),
+              StreamTablePlanner.limits(config.settings()),
+              true,
+              List.of());
+      if (ReplicationSetup.prepareSources(conn, p, config.cdc().publication())) {
+        ReplicationSetup.waitForOlderTransactions(conn);
+      }
+      StreamTable st =
+          StreamTableRegistry.createOrResume(
+              conn,
+              p,
+              row,
+              config.cdc().slot(),
+              row.origin(),
+              config.settings().dvm().templateCacheMaxEntries());
+      synchronized (tables) {
+        if (tables.stream().anyMatch(t -> t.id() == st.id())) {
+          return;
+        }
+      }
+      adopt(st);
+      log.info("maintaining {} ({}), created or changed in SQL", st.name(), st.mode());
+    }
   }
 
   private final Map<Long, List<io.micrometer.core.instrument.Meter.Id>> streamTableGauges =

@@ -10,7 +10,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,6 +183,53 @@ final class ReplicationSetup {
       ps.setString(2, t.name());
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  /**
+   * Waits, as {@link #waitForOlderTransactions}, for the transactions running now, except one: the
+   * caller of a SQL function that waits for this service (it cannot end before the service
+   * answers). Its own changes reach the stream table through the FULL refresh that starts
+   * maintaining it after its commit.
+   *
+   * @param conn an autocommit connection
+   * @param exceptXid the caller's transaction id ({@code txid_current()}), or null
+   */
+  static void waitForTransactionsRunningNow(Connection conn, String exceptXid) throws SQLException {
+    List<String> running = new ArrayList<>();
+    try (Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT x::text FROM pg_snapshot_xip(pg_current_snapshot()) x")) {
+      while (rs.next()) {
+        if (!rs.getString(1).equals(exceptXid)) {
+          running.add(rs.getString(1));
+        }
+      }
+    }
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    try (PreparedStatement ps = conn.prepareStatement("SELECT pg_xact_status(?::xid8)")) {
+      for (String xid : running) {
+        while (true) {
+          ps.setString(1, xid);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (!"in progress".equals(rs.getString(1))) {
+              break;
+            }
+          }
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(
+                "transactions older than the publication change are still running after 10"
+                    + " minutes");
+          }
+          try {
+            Thread.sleep(50);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
       }
     }
   }

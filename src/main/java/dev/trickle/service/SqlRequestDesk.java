@@ -51,8 +51,22 @@ final class SqlRequestDesk implements AutoCloseable {
     Object run(JsonNode args) throws Exception;
   }
 
+  /** What a transactional message tells the service when its transaction commits. */
+  @FunctionalInterface
+  interface Notice {
+    void accept(JsonNode args);
+  }
+
+  /** Work done on every poll with the desk's connection (e.g. ending pauses). */
+  @FunctionalInterface
+  interface Housekeeping {
+    void run(Connection conn) throws SQLException;
+  }
+
   private final Database db;
   private final Map<String, Operation> operations;
+  private final Map<String, Notice> notices;
+  private final Housekeeping housekeeping;
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "trickle-sql-desk"));
   private final ExecutorService workers =
@@ -71,9 +85,15 @@ final class SqlRequestDesk implements AutoCloseable {
 
   private record Received(JsonNode request, long atMillis) {}
 
-  SqlRequestDesk(Database db, Map<String, Operation> operations) {
+  SqlRequestDesk(
+      Database db,
+      Map<String, Operation> operations,
+      Map<String, Notice> notices,
+      Housekeeping housekeeping) {
     this.db = db;
     this.operations = Map.copyOf(operations);
+    this.notices = Map.copyOf(notices);
+    this.housekeeping = housekeeping;
   }
 
   /** Starts looking for ringing callers. */
@@ -85,6 +105,11 @@ final class SqlRequestDesk implements AutoCloseable {
   void received(String content) {
     try {
       JsonNode request = JSON.readTree(content);
+      Notice notice = notices.get(request.path("op").asText());
+      if (notice != null) {
+        workers.execute(() -> notice.accept(request.path("args")));
+        return;
+      }
       long id = request.path("id").asLong(-1);
       if (id >= 0 && !started.contains(id)) {
         waiting.putIfAbsent(id, new Received(request, System.currentTimeMillis()));
@@ -118,6 +143,7 @@ final class SqlRequestDesk implements AutoCloseable {
       if (flush) {
         flushWal();
       }
+      housekeeping.run(connection());
     } catch (SQLException | RuntimeException e) {
       log.debug("sql request desk: {}", e.getMessage());
       closeConnection();

@@ -249,6 +249,22 @@ final class TransactionAssemblerTest {
   }
 
   @Test
+  void requests_nonTransactionalAtOnce_transactionalAtCommit_neverAfterAbortOrWithOtherPrefixes() {
+    List<String> got = new java.util.ArrayList<>();
+    TransactionAssembler a = new TransactionAssembler(got::add);
+    a.accept(message(false, TransactionAssembler.REQUEST_PREFIX, "ask-1"));
+    assertThat(got).containsExactly("ask-1");
+    a.accept(begin(30));
+    a.accept(message(true, TransactionAssembler.REQUEST_PREFIX, "adopt-7"));
+    a.accept(message(false, TransactionAssembler.REQUEST_PREFIX, "ask-2")); // in a transaction
+    a.accept(message(true, "someone.else", "x"));
+    assertThat(got).containsExactly("ask-1", "ask-2");
+    a.accept(commit());
+    assertThat(got).containsExactly("ask-1", "ask-2", "adopt-7");
+    // an aborted transaction never reaches pgoutput: its messages are never handed on
+  }
+
+  @Test
   void accept_nonTransactionalFence_ignored() {
     WalTransaction tx =
         feed(begin(21), message(false, TransactionAssembler.FENCE_PREFIX, "lost"), commit());

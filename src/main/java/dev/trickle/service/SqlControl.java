@@ -1,0 +1,248 @@
+package dev.trickle.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.trickle.catalog.CatalogStore;
+import dev.trickle.catalog.StreamTableRow;
+import dev.trickle.model.TableRef;
+import dev.trickle.model.UserError;
+import dev.trickle.refresh.StreamTable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service's side of {@code pgtrickle.create_stream_table}, {@code alter_stream_table} and
+ * {@code drop_stream_table} (docs/ARCHITECTURE.md, "SQL functions"). The function asks for a plan;
+ * the service validates exactly as the HTTP API does and answers what to do, changing nothing; the
+ * function does it in the caller's transaction and, with a transactional message, tells the service
+ * at that commit, which then maintains the new definition. A drop or an alter stops maintaining the
+ * stream table while the caller's transaction is open; when it ends, the service takes up what the
+ * catalog then says (the old definition, if the transaction rolled back).
+ */
+final class SqlControl {
+  private static final Logger log = LoggerFactory.getLogger(SqlControl.class);
+
+  /** pg_trickle's defaults for a call without a preset. */
+  static final String DEFAULT_SCHEDULE = "1m";
+
+  static final String DEFAULT_MODE = "DIFFERENTIAL";
+
+  private final Pipeline pipeline;
+
+  /** Stream tables not maintained while a caller's drop or alter is open: id to its xid. */
+  private final Map<Long, String> paused = new ConcurrentHashMap<>();
+
+  SqlControl(Pipeline pipeline) {
+    this.pipeline = pipeline;
+  }
+
+  /** What {@code create_stream_table} must do in the caller's transaction. */
+  Object planCreate(JsonNode args) throws SQLException {
+    String preset = text(args, "preset");
+    boolean noPreset = preset == null || preset.isBlank();
+    String schedule = text(args, "schedule");
+    String mode = text(args, "refresh_mode");
+    StreamTableRequest request =
+        StreamTableRequest.parse(
+            text(args, "name"),
+            text(args, "query"),
+            schedule == null && noPreset ? DEFAULT_SCHEDULE : schedule,
+            mode == null && noPreset ? DEFAULT_MODE : mode,
+            preset,
+            null,
+            null,
+            pipeline.config().settings().scheduler().defaultSchedule());
+    try (Connection conn = pipeline.database().connect()) {
+      if (CatalogStore.find(conn, request.name()).isPresent()) {
+        throw new UserError("stream table " + request.name() + " already exists");
+      }
+      Plan plan =
+          StreamTablePlanner.plan(
+              conn,
+              request.name(),
+              request.query(),
+              request.mode(),
+              request.budget(),
+              request.schedule(),
+              pipeline.config().settings().cdc().setReplicaIdentityFull(),
+              StreamTablePlanner.limits(pipeline.config().settings()),
+              false,
+              List.of());
+      // the sources are published now, before the caller fills the table: a change committed
+      // after that is in the stream, one before it in the FULL refresh that follows the commit
+      if (ReplicationSetup.prepareSources(conn, plan, pipeline.config().cdc().publication())) {
+        ReplicationSetup.waitForTransactionsRunningNow(conn, text(args, "xid"));
+      }
+      Map<String, Object> catalog = new LinkedHashMap<>();
+      catalog.put("pgt_schema", plan.name().schema());
+      catalog.put("pgt_name", plan.name().name());
+      catalog.put("query", plan.query());
+      catalog.put("schedule_ms", plan.schedule().toMillis());
+      catalog.put("refresh_mode", plan.mode().name());
+      catalog.put("preset", plan.budget().presetName());
+      catalog.put("workers", plan.budget().workers());
+      catalog.put("merge_work_mem_mb", plan.budget().mergeWorkMemMb());
+      catalog.put("strategy", plan.sql().strategy().name());
+      catalog.put("slot_name", pipeline.config().cdc().slot());
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("create", plan.sql().createStorage());
+      answer.put("fill", plan.sql().fullRefresh());
+      answer.put("catalog", catalog);
+      answer.put("warnings", plan.warnings());
+      return answer;
+    }
+  }
+
+  /**
+   * Checks a drop and stops maintaining the stream table until the caller's transaction ends.
+   *
+   * @return the stream table's id and quoted name
+   */
+  Object planDrop(JsonNode args) throws SQLException {
+    StreamTable st = maintained(text(args, "name"));
+    TableRef name = st.name();
+    try (Connection conn = pipeline.database().connect()) {
+      var readers =
+          new dev.trickle.model.StreamTableGraph(CatalogStore.sources(conn)).allDownstreamsOf(name);
+      if (!readers.isEmpty()) {
+        throw new UserError(
+            "stream table "
+                + name
+                + " is read by "
+                + readers.stream()
+                    .map(TableRef::toString)
+                    .collect(java.util.stream.Collectors.joining(", "))
+                + "; drop those first");
+      }
+    }
+    pause(st, args);
+    return Map.of("id", st.id(), "table", name.quoted());
+  }
+
+  /**
+   * Checks an alter (schedule, refresh mode) and stops maintaining the stream table until the
+   * caller's transaction ends.
+   *
+   * @return the stream table's id and the values to store
+   */
+  Object planAlter(JsonNode args) throws SQLException {
+    StreamTable st = maintained(text(args, "name"));
+    String schedule = text(args, "schedule");
+    String mode = text(args, "refresh_mode");
+    StreamTableRequest request =
+        StreamTableRequest.parse(
+            st.name().toString(),
+            st.query(),
+            schedule == null ? dev.trickle.config.Durations.format(st.schedule()) : schedule,
+            mode == null ? st.mode().name() : mode,
+            null,
+            null,
+            null,
+            st.schedule());
+    pause(st, args);
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("id", st.id());
+    answer.put("schedule_ms", request.schedule().toMillis());
+    answer.put("refresh_mode", request.mode().name());
+    return answer;
+  }
+
+  /** Takes up a stream table the catalog now holds (after a caller's commit), unless it does. */
+  void adopt(JsonNode args) {
+    long id = args.path("id").asLong(-1);
+    paused.remove(id);
+    if (pipeline.streamTables().stream().anyMatch(t -> t.id() == id)) {
+      return;
+    }
+    try {
+      Optional<StreamTableRow> row = findById(id);
+      if (row.isEmpty()) {
+        return; // dropped again since
+      }
+      pipeline.adoptRow(row.get());
+    } catch (SQLException | RuntimeException e) {
+      log.warn("cannot take up stream table {} created in SQL: {}", id, e.getMessage());
+    }
+  }
+
+  /** Resolves paused stream tables whose caller's transaction has ended. */
+  void checkPaused(Connection conn) throws SQLException {
+    for (Map.Entry<Long, String> e : List.copyOf(paused.entrySet())) {
+      try (PreparedStatement ps = conn.prepareStatement("SELECT pg_xact_status(?::xid8)")) {
+        ps.setString(1, e.getValue());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          String status = rs.getString(1);
+          if (status == null || status.equals("in progress")) {
+            continue;
+          }
+        }
+      }
+      paused.remove(e.getKey());
+      Optional<StreamTableRow> row = findById(e.getKey());
+      if (row.isPresent()) {
+        log.info("taking up {} again as the catalog now has it", row.get().name());
+        pipeline.adoptRow(row.get());
+      } else {
+        log.info("stream table {} was dropped in SQL", e.getKey());
+      }
+    }
+  }
+
+  private void pause(StreamTable st, JsonNode args) {
+    String xid = text(args, "xid");
+    if (xid == null) {
+      throw new UserError("the request names no transaction");
+    }
+    paused.put(st.id(), xid);
+    pipeline.forget(st);
+  }
+
+  /**
+   * Takes up a stream table created in SQL whose commit the service has not yet heard of (the
+   * caller may ask about it at once), if the catalog holds it for this pipeline.
+   */
+  void ensureAdopted(TableRef ref) throws SQLException {
+    if (pipeline.streamTables().stream().anyMatch(t -> t.name().equals(ref))) {
+      return;
+    }
+    try (Connection conn = pipeline.database().connect()) {
+      Optional<StreamTableRow> row = CatalogStore.find(conn, ref);
+      if (row.isPresent()
+          && row.get().isRuntime()
+          && row.get().slot().equals(pipeline.config().cdc().slot())
+          && !paused.containsKey(row.get().id())) {
+        pipeline.adoptRow(row.get());
+      }
+    }
+  }
+
+  private StreamTable maintained(String name) throws SQLException {
+    TableRef ref = StreamTableRequest.parseName(name == null ? "" : name);
+    ensureAdopted(ref);
+    return pipeline.streamTables().stream()
+        .filter(t -> t.name().equals(ref))
+        .findFirst()
+        .orElseThrow(
+            () -> new UserError("stream table " + ref + " does not exist in this pipeline"));
+  }
+
+  private Optional<StreamTableRow> findById(long id) throws SQLException {
+    try (Connection conn = pipeline.database().connect()) {
+      return CatalogStore.listAll(conn).stream().filter(r -> r.id() == id).findFirst();
+    }
+  }
+
+  private static String text(JsonNode args, String key) {
+    JsonNode v = args.get(key);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+}

@@ -1,0 +1,265 @@
+package dev.trickle.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trickle.model.UserError;
+import dev.trickle.service.StreamTableRequest;
+import dev.trickle.testing.Oracle;
+import dev.trickle.testing.PgDatabase;
+import dev.trickle.testing.PipelineFixture;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.util.PSQLException;
+
+/**
+ * pg_trickle's control functions against a running service: a script that creates, alters,
+ * refreshes and drops stream tables in SQL, with the stream tables equal to their queries
+ * throughout; bad calls raise the API's message and leave nothing; rolled-back calls change
+ * nothing; stream tables created in SQL survive a restart.
+ */
+final class SqlControlIT {
+  @RegisterExtension static final PgDatabase db = new PgDatabase();
+
+  private static final String BIG = "SELECT id, customer, amount FROM orders WHERE amount > 100";
+  private static final String BY_CUSTOMER =
+      "SELECT customer, sum(amount) AS total, count(*) AS n FROM orders GROUP BY customer";
+
+  private static void sql(Connection c, String... statements) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      for (String q : statements) {
+        s.execute(q);
+      }
+    }
+  }
+
+  private static String error(Connection c, String statement) {
+    try {
+      sql(c, statement);
+    } catch (PSQLException e) {
+      return e.getServerErrorMessage() == null
+          ? e.getMessage()
+          : e.getServerErrorMessage().getMessage();
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("no error from " + statement);
+  }
+
+  private static long rows(String where) throws SQLException {
+    return db.queryLong("SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE " + where);
+  }
+
+  private static boolean tableExists(String name) throws SQLException {
+    return db.queryLong("SELECT count(*) FROM pg_class WHERE relname = '" + name + "'") > 0;
+  }
+
+  @Test
+  void aPgTrickleScript_createsAltersRefreshesAndDrops_andTheStreamTablesEqualTheirQueries()
+      throws Exception {
+    db.execute(
+        "CREATE TABLE orders (id int PRIMARY KEY, customer text NOT NULL, amount int NOT NULL)",
+        "INSERT INTO orders SELECT g, 'c' || (g % 7), g * 3 FROM generate_series(1, 200) g");
+    Path config = PipelineFixture.writeConfig(db, "sqlctl", "stream_tables: []\n");
+    try (PipelineFixture p = PipelineFixture.start(config);
+        Connection c = db.connect()) {
+      sql(
+          c,
+          "SELECT pgtrickle.create_stream_table('big_orders', '" + BIG + "', '1s', 'DIFFERENTIAL')",
+          "SELECT pgtrickle.create_stream_table('by_customer', '"
+              + BY_CUSTOMER
+              + "', preset => 'real-time')");
+      // when create_stream_table returns, the stream table exists and is filled
+      assertThat(Oracle.difference(c, "big_orders", BIG)).isZero();
+      assertThat(Oracle.difference(c, "by_customer", BY_CUSTOMER)).isZero();
+      assertThat(
+              db.queryRows(
+                  "SELECT pgt_name, schedule_ms, refresh_mode, coalesce(preset, ''), origin FROM"
+                      + " pgtrickle.pgt_stream_tables WHERE pgt_name IN ('big_orders', 'by_customer')"
+                      + " ORDER BY pgt_name"))
+          .containsExactly(
+              java.util.List.of("big_orders", "1000", "DIFFERENTIAL", "", "sql"),
+              java.util.List.of("by_customer", "1000", "DIFFERENTIAL", "real-time", "sql"));
+
+      // from then on maintained
+      sql(
+          c,
+          "UPDATE orders SET amount = amount + 50 WHERE id % 5 = 0",
+          "DELETE FROM orders WHERE id % 11 = 0",
+          "INSERT INTO orders SELECT g, 'c' || (g % 3), g FROM generate_series(201, 260) g");
+      assertThat(Oracle.awaitEqual(c, "big_orders", BIG, 20_000)).isZero();
+      assertThat(Oracle.awaitEqual(c, "by_customer", BY_CUSTOMER, 20_000)).isZero();
+
+      // alter: the new schedule and mode, still maintained
+      sql(
+          c,
+          "SELECT pgtrickle.alter_stream_table('big_orders', schedule => '200ms', refresh_mode => 'FULL')");
+      assertThat(
+              db.queryRows(
+                  "SELECT schedule_ms, refresh_mode FROM pgtrickle.pgt_stream_tables WHERE"
+                      + " pgt_name = 'big_orders'"))
+          .containsExactly(java.util.List.of("200", "FULL"));
+      sql(c, "UPDATE orders SET amount = amount * 2 WHERE id < 40");
+      assertThat(Oracle.awaitEqual(c, "big_orders", BIG, 20_000)).isZero();
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (p.pipeline().streamTables().stream()
+              .noneMatch(
+                  t -> t.name().name().equals("big_orders") && t.schedule().toMillis() == 200)
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(p.pipeline().streamTables())
+          .anySatisfy(
+              t -> {
+                assertThat(t.name().name()).isEqualTo("big_orders");
+                assertThat(t.schedule().toMillis()).isEqualTo(200);
+                assertThat(t.mode().name()).isEqualTo("FULL");
+              });
+
+      // refresh and drop
+      sql(
+          c,
+          "INSERT INTO orders VALUES (1000, 'z', 5)",
+          "SELECT pgtrickle.refresh_stream_table('by_customer')");
+      assertThat(Oracle.difference(c, "by_customer", BY_CUSTOMER)).isZero();
+      sql(c, "SELECT pgtrickle.drop_stream_table('big_orders')");
+      assertThat(tableExists("big_orders")).isFalse();
+      assertThat(rows("pgt_name = 'big_orders'")).isZero();
+      deadline = System.currentTimeMillis() + 10_000;
+      while (p.pipeline().streamTables().size() != 1 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(p.pipeline().streamTables())
+          .extracting(t -> t.name().name())
+          .containsExactly("by_customer");
+    }
+    // created in SQL, remembered: after a restart still maintained
+    try (PipelineFixture p = PipelineFixture.start(config);
+        Connection c = db.connect()) {
+      assertThat(p.pipeline().streamTables())
+          .extracting(t -> t.name().name())
+          .containsExactly("by_customer");
+      sql(c, "UPDATE orders SET customer = 'moved' WHERE id % 4 = 0");
+      assertThat(Oracle.awaitEqual(c, "by_customer", BY_CUSTOMER, 20_000)).isZero();
+    }
+  }
+
+  @Test
+  void badCallsRaiseTheApisMessage_andRolledBackCallsChangeNothing() throws Exception {
+    db.execute(
+        "CREATE TABLE items (id int PRIMARY KEY, v int)",
+        "INSERT INTO items SELECT g, g FROM generate_series(1, 30) g");
+    String query = "SELECT id, v FROM items";
+    try (PipelineFixture p =
+            PipelineFixture.start(
+                PipelineFixture.writeConfig(db, "sqlbad", "stream_tables: []\n"));
+        Connection c = db.connect()) {
+      long before = rows("true");
+      // the messages the HTTP API (and so the CLI) gives for the same request
+      String badPreset =
+          userError(
+              () ->
+                  StreamTableRequest.parse(
+                      "st_x",
+                      query,
+                      null,
+                      null,
+                      "turbo",
+                      null,
+                      null,
+                      java.time.Duration.ofSeconds(1)));
+      assertThat(
+              error(
+                  c,
+                  "SELECT pgtrickle.create_stream_table('st_x', '"
+                      + query
+                      + "', preset => 'turbo')"))
+          .isEqualTo(badPreset)
+          .contains("turbo");
+      String badQuery =
+          userError(
+              () -> {
+                try {
+                  p.pipeline()
+                      .admin()
+                      .create(
+                          StreamTableRequest.parse(
+                              "st_x",
+                              "SELECT nope FROM items",
+                              "1m",
+                              "DIFFERENTIAL",
+                              null,
+                              null,
+                              null,
+                              java.time.Duration.ofSeconds(1)));
+                } catch (UserError e) {
+                  throw e;
+                } catch (Exception e) {
+                  throw new AssertionError(e);
+                }
+              });
+      assertThat(error(c, "SELECT pgtrickle.create_stream_table('st_x', 'SELECT nope FROM items')"))
+          .isEqualTo(badQuery)
+          .startsWith("stream table public.st_x: ")
+          .contains("nope");
+      assertThat(error(c, "SELECT pgtrickle.drop_stream_table('st_none')"))
+          .isEqualTo("stream table public.st_none does not exist in this pipeline");
+      assertThat(error(c, "SELECT pgtrickle.alter_stream_table('st_none', schedule => '1s')"))
+          .isEqualTo("stream table public.st_none does not exist in this pipeline");
+      assertThat(rows("true")).isEqualTo(before);
+      assertThat(tableExists("st_x")).isFalse();
+
+      // a rolled-back create leaves nothing, and the service takes nothing up
+      c.setAutoCommit(false);
+      sql(c, "SELECT pgtrickle.create_stream_table('st_rb', '" + query + "')");
+      // filled, inside the transaction (Oracle would roll it back)
+      try (Statement s = c.createStatement();
+          java.sql.ResultSet rs =
+              s.executeQuery(
+                  "SELECT count(*) FROM (SELECT id, v FROM st_rb EXCEPT SELECT id, v FROM items) d")) {
+        rs.next();
+        assertThat(rs.getLong(1)).isZero();
+      }
+      assertThat(db.queryLong("SELECT count(*) FROM items")).isEqualTo(30);
+      c.rollback();
+      c.setAutoCommit(true);
+      assertThat(tableExists("st_rb")).isFalse();
+      assertThat(rows("pgt_name = 'st_rb'")).isZero();
+
+      // a rolled-back drop leaves the stream table maintained
+      sql(c, "SELECT pgtrickle.create_stream_table('st_keep', '" + query + "', '100ms')");
+      c.setAutoCommit(false);
+      sql(c, "SELECT pgtrickle.drop_stream_table('st_keep')");
+      c.rollback();
+      c.setAutoCommit(true);
+      sql(c, "UPDATE items SET v = v + 100 WHERE id <= 10", "DELETE FROM items WHERE id = 30");
+      assertThat(Oracle.awaitEqual(c, "st_keep", query, 20_000)).isZero();
+      assertThat(rows("pgt_name = 'st_keep'")).isEqualTo(1);
+      // a stream table read by another is not dropped
+      sql(
+          c,
+          "SELECT pgtrickle.create_stream_table('st_reader', 'SELECT count(*) AS n FROM st_keep', '100ms')");
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (p.pipeline().streamTables().size() < 2 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(error(c, "SELECT pgtrickle.drop_stream_table('st_keep')"))
+          .isEqualTo("stream table public.st_keep is read by public.st_reader; drop those first");
+      sql(c, "INSERT INTO items VALUES (31, 31)");
+      assertThat(Oracle.awaitEqual(c, "st_reader", "SELECT count(*) AS n FROM items", 20_000))
+          .isZero();
+    }
+  }
+
+  private static String userError(Runnable r) {
+    try {
+      r.run();
+    } catch (UserError e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("no user error");
+  }
+}
