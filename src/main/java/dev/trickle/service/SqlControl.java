@@ -35,6 +35,9 @@ final class SqlControl {
 
   static final String DEFAULT_MODE = "DIFFERENTIAL";
 
+  /** How long preparing the sources waits for a lock (the caller may hold one, and waits). */
+  static final long SOURCE_LOCK_TIMEOUT_MS = 5_000;
+
   private final Pipeline pipeline;
 
   /** Stream tables not maintained while a caller's drop or alter is open: id to its xid. */
@@ -78,8 +81,23 @@ final class SqlControl {
               List.of());
       // the sources are published now, before the caller fills the table: a change committed
       // after that is in the stream, one before it in the FULL refresh that follows the commit
-      if (ReplicationSetup.prepareSources(conn, plan, pipeline.config().cdc().publication())) {
-        ReplicationSetup.waitForTransactionsRunningNow(conn, text(args, "xid"));
+      try (java.sql.Statement st = conn.createStatement()) {
+        st.execute("SET lock_timeout = '" + SOURCE_LOCK_TIMEOUT_MS + "ms'");
+      }
+      try {
+        if (ReplicationSetup.prepareSources(conn, plan, pipeline.config().cdc().publication())) {
+          ReplicationSetup.waitForTransactionsRunningNow(conn, text(args, "xid"));
+        }
+      } catch (SQLException e) {
+        if ("55P03".equals(e.getSQLState())) {
+          throw new UserError(
+              "stream table "
+                  + request.name()
+                  + ": its sources need REPLICA IDENTITY FULL, and another transaction holds a"
+                  + " lock on them (if it is this one, create the stream table before writing to"
+                  + " its sources, or set the replica identity first)");
+        }
+        throw e;
       }
       Map<String, Object> catalog = new LinkedHashMap<>();
       catalog.put("pgt_schema", plan.name().schema());

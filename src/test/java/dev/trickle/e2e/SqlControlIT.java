@@ -212,6 +212,19 @@ final class SqlControlIT {
       assertThat(rows("true")).isEqualTo(before);
       assertThat(tableExists("st_x")).isFalse();
 
+      // written earlier in the same transaction, a source that needs REPLICA IDENTITY FULL is
+      // locked by the caller: a clear error, not a wait for ever
+      db.execute("CREATE TABLE nokey (a int, b int)");
+      c.setAutoCommit(false);
+      sql(c, "INSERT INTO nokey VALUES (1, 2)");
+      assertThat(
+              error(
+                  c, "SELECT pgtrickle.create_stream_table('st_nokey', 'SELECT a, b FROM nokey')"))
+          .contains("need REPLICA IDENTITY FULL", "create the stream table before writing");
+      c.rollback();
+      c.setAutoCommit(true);
+      assertThat(tableExists("st_nokey")).isFalse();
+
       // a rolled-back create leaves nothing, and the service takes nothing up
       c.setAutoCommit(false);
       sql(c, "SELECT pgtrickle.create_stream_table('st_rb', '" + query + "')");
