@@ -37,7 +37,7 @@ final class SqlRequestDesk implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** How often ringing sessions are looked for. */
-  static final long POLL_MS = 20;
+  static final long POLL_MS = 50;
 
   /** How long a received request may wait for its caller to ring before it is dropped. */
   private static final long RING_WAIT_MS = 10_000;
