@@ -379,6 +379,9 @@ public final class Pipeline implements AutoCloseable {
         keeper.scheduleWithFixedDelay(advisor::run, 1000, 1000, TimeUnit.MILLISECONDS);
     scheduler.start();
     desk.start();
+    Thread queued = new Thread(control::runQueued, "trickle-queued-sql-calls");
+    queued.setDaemon(true);
+    queued.start();
     log.info(
         "pipeline started: {} stream table(s), slot {}, publication {}",
         tables.size(),

@@ -47,22 +47,26 @@ final class SqlControl {
     this.pipeline = pipeline;
   }
 
-  /** What {@code create_stream_table} must do in the caller's transaction. */
-  Object planCreate(JsonNode args) throws SQLException {
+  /** A create request as pg_trickle's defaults complete it. */
+  private StreamTableRequest createRequest(JsonNode args) {
     String preset = text(args, "preset");
     boolean noPreset = preset == null || preset.isBlank();
     String schedule = text(args, "schedule");
     String mode = text(args, "refresh_mode");
-    StreamTableRequest request =
-        StreamTableRequest.parse(
-            text(args, "name"),
-            text(args, "query"),
-            schedule == null && noPreset ? DEFAULT_SCHEDULE : schedule,
-            mode == null && noPreset ? DEFAULT_MODE : mode,
-            preset,
-            null,
-            null,
-            pipeline.config().settings().scheduler().defaultSchedule());
+    return StreamTableRequest.parse(
+        text(args, "name"),
+        text(args, "query"),
+        schedule == null && noPreset ? DEFAULT_SCHEDULE : schedule,
+        mode == null && noPreset ? DEFAULT_MODE : mode,
+        preset,
+        null,
+        null,
+        pipeline.config().settings().scheduler().defaultSchedule());
+  }
+
+  /** What {@code create_stream_table} must do in the caller's transaction. */
+  Object planCreate(JsonNode args) throws SQLException {
+    StreamTableRequest request = createRequest(args);
     try (Connection conn = pipeline.database().connect()) {
       if (CatalogStore.find(conn, request.name()).isPresent()) {
         throw new UserError("stream table " + request.name() + " already exists");
@@ -153,18 +157,7 @@ final class SqlControl {
    */
   Object planAlter(JsonNode args) throws SQLException {
     StreamTable st = maintained(text(args, "name"));
-    String schedule = text(args, "schedule");
-    String mode = text(args, "refresh_mode");
-    StreamTableRequest request =
-        StreamTableRequest.parse(
-            st.name().toString(),
-            st.query(),
-            schedule == null ? dev.trickle.config.Durations.format(st.schedule()) : schedule,
-            mode == null ? st.mode().name() : mode,
-            null,
-            null,
-            null,
-            st.schedule());
+    StreamTableRequest request = alterRequest(st, args);
     pause(st, args);
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("id", st.id());
@@ -172,6 +165,114 @@ final class SqlControl {
     answer.put("refresh_mode", request.mode().name());
     return answer;
   }
+
+  /** An alter request: the stream table's settings with those the call gives. */
+  private static StreamTableRequest alterRequest(StreamTable st, JsonNode args) {
+    String schedule = text(args, "schedule");
+    String mode = text(args, "refresh_mode");
+    return StreamTableRequest.parse(
+        st.name().toString(),
+        st.query(),
+        schedule == null ? dev.trickle.config.Durations.format(st.schedule()) : schedule,
+        mode == null ? st.mode().name() : mode,
+        null,
+        null,
+        null,
+        st.schedule());
+  }
+
+  /**
+   * Does the calls queued while the service was not running ({@code pgtrickle.pgt_queued_calls}),
+   * in order: each done is removed; one that fails keeps its error there and in the log.
+   */
+  void runQueued() {
+    Map<Long, String[]> calls = new LinkedHashMap<>();
+    try (Connection conn = pipeline.database().connect();
+        java.sql.Statement s = conn.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT call_id, op, args::text FROM pgtrickle.pgt_queued_calls WHERE error IS NULL"
+                    + " ORDER BY call_id")) {
+      while (rs.next()) {
+        calls.put(rs.getLong(1), new String[] {rs.getString(2), rs.getString(3)});
+      }
+    } catch (SQLException e) {
+      log.warn("cannot read the queued SQL calls: {}", e.getMessage());
+      return;
+    }
+    for (Map.Entry<Long, String[]> call : calls.entrySet()) {
+      String op = call.getValue()[0];
+      String error = null;
+      try {
+        runQueued(op, JSON.readTree(call.getValue()[1]));
+        log.info("did the queued call pgtrickle.{}({})", op, call.getValue()[1]);
+      } catch (UserError e) {
+        error = e.getMessage();
+      } catch (Exception e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        error = "the service failed: " + m.lines().findFirst().orElse(m);
+      }
+      if (error != null) {
+        log.warn("the queued call pgtrickle.{} failed: {}", op, error);
+      }
+      try (Connection conn = pipeline.database().connect();
+          PreparedStatement ps =
+              conn.prepareStatement(
+                  error == null
+                      ? "DELETE FROM pgtrickle.pgt_queued_calls WHERE call_id = ?"
+                      : "UPDATE pgtrickle.pgt_queued_calls SET error = ? WHERE call_id = ?")) {
+        if (error == null) {
+          ps.setLong(1, call.getKey());
+        } else {
+          ps.setString(1, error);
+          ps.setLong(2, call.getKey());
+        }
+        ps.executeUpdate();
+      } catch (SQLException e) {
+        log.warn("cannot record the queued call {}: {}", call.getKey(), e.getMessage());
+      }
+    }
+  }
+
+  private void runQueued(String op, JsonNode args) throws Exception {
+    switch (op) {
+      case "create_stream_table" -> {
+        StreamTableRequest request = createRequest(args);
+        try (Connection conn = pipeline.database().connect()) {
+          Optional<StreamTableRow> row = CatalogStore.find(conn, request.name());
+          if (row.isPresent() && row.get().query().equals(request.query())) {
+            return; // done before a restart that came before its removal
+          }
+        }
+        pipeline.admin().create(request, "sql");
+      }
+      case "alter_stream_table" -> {
+        StreamTable st = maintained(text(args, "name"));
+        StreamTableRequest request = alterRequest(st, args);
+        try (Connection conn = pipeline.database().connect()) {
+          CatalogStore.updateSettings(
+              conn, st.id(), request.schedule(), request.mode().name(), st.budget());
+          CatalogStore.forgetFrontier(conn, st.id());
+        }
+        pipeline.forget(st);
+        Optional<StreamTableRow> row = findById(st.id());
+        if (row.isPresent()) {
+          pipeline.adoptRow(row.get());
+        }
+      }
+      case "drop_stream_table" ->
+          pipeline.admin().drop(StreamTableRequest.parseName(text(args, "name")), false);
+      case "refresh_stream_table" -> {
+        TableRef name = StreamTableRequest.parseName(text(args, "name"));
+        ensureAdopted(name);
+        pipeline.admin().refresh(name);
+      }
+      default -> throw new UserError("unknown queued call " + op);
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** Takes up a stream table the catalog now holds (after a caller's commit), unless it does. */
   void adopt(JsonNode args) {

@@ -45,6 +45,19 @@ public final class StreamTableAdmin {
    * @throws Exception when the fill fails
    */
   public StreamTableRow create(StreamTableRequest request) throws Exception {
+    return create(request, "api");
+  }
+
+  /**
+   * Creates and fills a stream table.
+   *
+   * @param request the validated request
+   * @param origin what the catalog records it came from ({@code api}, {@code sql})
+   * @return its catalog row after the first fill
+   * @throws UserError when the stream table cannot be created as asked
+   * @throws Exception when the fill fails
+   */
+  StreamTableRow create(StreamTableRequest request, String origin) throws Exception {
     Database db = pipeline.database();
     String slot = pipeline.config().cdc().slot();
     String publication = pipeline.config().cdc().publication();
@@ -75,7 +88,7 @@ public final class StreamTableAdmin {
                 plan,
                 null,
                 slot,
-                "api",
+                origin,
                 pipeline.config().settings().dvm().templateCacheMaxEntries());
       }
       pipeline.adopt(st);

@@ -267,6 +267,69 @@ final class SqlControlIT {
     }
   }
 
+  @Test
+  void callsWhileTheServiceIsDown_areQueued_andDoneInOrderWhenItStarts() throws Exception {
+    db.execute(
+        "CREATE TABLE q_src (id int PRIMARY KEY, v int)",
+        "INSERT INTO q_src SELECT g, g FROM generate_series(1, 40) g");
+    String query = "SELECT id, v FROM q_src WHERE v % 2 = 0";
+    Path config = PipelineFixture.writeConfig(db, "sqlq", "stream_tables: []\n");
+    try (PipelineFixture p = PipelineFixture.start(config);
+        Connection c = db.connect()) {
+      sql(
+          c,
+          "SELECT pgtrickle.create_stream_table('q_old', '" + query + "', '100ms')",
+          "SELECT pgtrickle.create_stream_table('q_alter', '" + query + "', '100ms')");
+      assertThat(p.pipeline().isReady()).isTrue();
+    }
+    long queuedBefore = db.queryLong("SELECT count(*) FROM pgtrickle.pgt_queued_calls");
+    try (Connection c = db.connect()) {
+      sql(
+          c,
+          "SELECT pgtrickle.create_stream_table('q_new', '" + query + "', '100ms')",
+          "SELECT pgtrickle.alter_stream_table('q_alter', schedule => '300ms')",
+          "SELECT pgtrickle.drop_stream_table('q_old')",
+          "SELECT pgtrickle.create_stream_table('q_bad', 'SELECT nope FROM q_src')");
+      c.setAutoCommit(false);
+      sql(c, "SELECT pgtrickle.create_stream_table('q_rolled_back', '" + query + "')");
+      c.rollback();
+      c.setAutoCommit(true);
+      sql(c, "UPDATE q_src SET v = v + 1 WHERE id <= 10");
+    }
+    assertThat(db.queryLong("SELECT count(*) FROM pgtrickle.pgt_queued_calls"))
+        .isEqualTo(queuedBefore + 4);
+    assertThat(tableExists("q_new")).isFalse();
+    try (PipelineFixture p = PipelineFixture.start(config);
+        Connection c = db.connect()) {
+      assertThat(p.pipeline().isReady()).isTrue();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (db.queryLong("SELECT count(*) FROM pgtrickle.pgt_queued_calls WHERE error IS NULL") > 0
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(db.queryRows("SELECT op, args ->> 'name', error FROM pgtrickle.pgt_queued_calls"))
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.get(0)).isEqualTo("create_stream_table");
+                assertThat(r.get(1)).isEqualTo("q_bad");
+                assertThat(r.get(2)).startsWith("stream table public.q_bad: ").contains("nope");
+              });
+      assertThat(tableExists("q_old")).isFalse();
+      assertThat(tableExists("q_rolled_back")).isFalse();
+      assertThat(rows("pgt_name IN ('q_old', 'q_bad', 'q_rolled_back')")).isZero();
+      assertThat(
+              db.queryRows(
+                  "SELECT pgt_name, schedule_ms, origin FROM pgtrickle.pgt_stream_tables WHERE"
+                      + " pgt_name IN ('q_new', 'q_alter') ORDER BY pgt_name"))
+          .containsExactly(
+              java.util.List.of("q_alter", "300", "sql"), java.util.List.of("q_new", "100", "sql"));
+      sql(c, "DELETE FROM q_src WHERE id > 35", "INSERT INTO q_src VALUES (100, 100)");
+      assertThat(Oracle.awaitEqual(c, "q_new", query, 20_000)).isZero();
+      assertThat(Oracle.awaitEqual(c, "q_alter", query, 20_000)).isZero();
+    }
+  }
+
   private static String userError(Runnable r) {
     try {
       r.run();

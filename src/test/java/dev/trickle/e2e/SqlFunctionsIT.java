@@ -131,10 +131,18 @@ final class SqlFunctionsIT {
       c.rollback();
       c.setAutoCommit(true);
     }
-    // the service stopped: a call says so at once
+    // the service stopped: a question says so at once; a refresh is queued for its start
     try (Connection c = db.connect()) {
-      assertThat(error(c, "SELECT pgtrickle.refresh_stream_table('st_fn')"))
+      assertThat(error(c, "SELECT * FROM pgtrickle.preview_stream_table('SELECT 1')"))
           .isEqualTo("the Trickle service is not running (no replication slot of its is active)");
+      long queued = db.queryLong("SELECT count(*) FROM pgtrickle.pgt_queued_calls");
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT pgtrickle.refresh_stream_table('st_fn')");
+        assertThat(s.getWarnings().getMessage())
+            .contains("the Trickle service is not running", "refresh_stream_table", "queued");
+      }
+      assertThat(db.queryLong("SELECT count(*) FROM pgtrickle.pgt_queued_calls"))
+          .isEqualTo(queued + 1);
     }
   }
 
