@@ -122,14 +122,19 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION pgtrickle.alter_stream_table(name text, schedule text DEFAULT NULL,
-                                                        refresh_mode text DEFAULT NULL)
+-- alter_stream_table gains pg_trickle's status argument: 'SUSPENDED' stops maintaining the stream
+-- table (as the circuit breaker does), 'ACTIVE' takes it up again, filled anew.
+DROP FUNCTION pgtrickle.alter_stream_table(text, text, text);
+
+CREATE FUNCTION pgtrickle.alter_stream_table(name text, schedule text DEFAULT NULL,
+                                             refresh_mode text DEFAULT NULL,
+                                             status text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_variable
 DECLARE
     args jsonb := jsonb_build_object('name', name, 'schedule', schedule,
-                                     'refresh_mode', refresh_mode);
+                                     'refresh_mode', refresh_mode, 'status', status);
     plan jsonb;
 BEGIN
     IF NOT pgtrickle.pgt_service_running() THEN
@@ -139,7 +144,7 @@ BEGIN
     plan := pgtrickle.pgt_call('plan_alter', args || jsonb_build_object('xid', txid_current()::text));
     UPDATE pgtrickle.pgt_stream_tables t
        SET schedule_ms = (plan ->> 'schedule_ms')::bigint, refresh_mode = plan ->> 'refresh_mode',
-           frontier = NULL, updated_at = now()
+           status = coalesce(plan ->> 'status', t.status), frontier = NULL, updated_at = now()
      WHERE t.pgt_id = (plan ->> 'id')::bigint;
 END
 $$;

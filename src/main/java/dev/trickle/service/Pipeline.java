@@ -523,6 +523,17 @@ public final class Pipeline implements AutoCloseable {
           return;
         }
       }
+      if (CatalogStore.SUSPENDED.equals(row.status())) {
+        synchronized (tables) {
+          tables.add(st);
+        }
+        scheduler.addSuspended(st);
+        watchLag(st);
+        log.info(
+            "{} is suspended; a refresh or alter_stream_table(status => 'ACTIVE') resumes it",
+            st.name());
+        return;
+      }
       adopt(st);
       log.info("maintaining {} ({}), created or changed in SQL", st.name(), st.mode());
     }

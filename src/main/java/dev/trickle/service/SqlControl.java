@@ -158,12 +158,35 @@ final class SqlControl {
   Object planAlter(JsonNode args) throws SQLException {
     StreamTable st = maintained(text(args, "name"));
     StreamTableRequest request = alterRequest(st, args);
+    String status = status(args);
     pause(st, args);
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("id", st.id());
     answer.put("schedule_ms", request.schedule().toMillis());
     answer.put("refresh_mode", request.mode().name());
+    answer.put("status", status);
     return answer;
+  }
+
+  /**
+   * The status an alter asks for: {@code ACTIVE} or {@code SUSPENDED} (any case), or null to keep
+   * it.
+   */
+  private static String status(JsonNode args) {
+    String status = text(args, "status");
+    if (status == null) {
+      return null;
+    }
+    String upper = status.trim().toUpperCase(java.util.Locale.ROOT);
+    if (!upper.equals("ACTIVE") && !upper.equals(CatalogStore.SUSPENDED)) {
+      throw new UserError(
+          "stream table "
+              + StreamTableRequest.parseName(text(args, "name"))
+              + ": status: \""
+              + status
+              + "\" is not ACTIVE or SUSPENDED");
+    }
+    return upper;
   }
 
   /** An alter request: the stream table's settings with those the call gives. */
@@ -253,6 +276,10 @@ final class SqlControl {
           CatalogStore.updateSettings(
               conn, st.id(), request.schedule(), request.mode().name(), st.budget());
           CatalogStore.forgetFrontier(conn, st.id());
+          String status = status(args);
+          if (status != null) {
+            CatalogStore.setStatus(conn, st.id(), status);
+          }
         }
         pipeline.forget(st);
         Optional<StreamTableRow> row = findById(st.id());

@@ -119,6 +119,20 @@ final class SqlControlIT {
                 assertThat(t.mode().name()).isEqualTo("FULL");
               });
 
+      // suspend and resume: not maintained while suspended, filled anew when active again
+      sql(c, "SELECT pgtrickle.alter_stream_table('big_orders', status => 'suspended')");
+      assertThat(rows("pgt_name = 'big_orders' AND status = 'SUSPENDED'")).isEqualTo(1);
+      assertThat(Oracle.difference(c, "big_orders", BIG)).isZero();
+      sql(c, "UPDATE orders SET amount = 1000 WHERE id IN (3, 4, 5)");
+      Thread.sleep(600); // three of its 200 ms schedules
+      assertThat(Oracle.difference(c, "big_orders", BIG)).as("not maintained").isPositive();
+      assertThat(error(c, "SELECT pgtrickle.alter_stream_table('big_orders', status => 'paused')"))
+          .isEqualTo(
+              "stream table public.big_orders: status: \"paused\" is not ACTIVE or SUSPENDED");
+      sql(c, "SELECT pgtrickle.alter_stream_table('big_orders', status => 'ACTIVE')");
+      assertThat(Oracle.awaitEqual(c, "big_orders", BIG, 20_000)).isZero();
+      assertThat(rows("pgt_name = 'big_orders' AND status = 'ACTIVE'")).isEqualTo(1);
+
       // refresh and drop
       sql(
           c,
