@@ -136,15 +136,21 @@ DECLARE
     args jsonb := jsonb_build_object('name', name, 'schedule', schedule,
                                      'refresh_mode', refresh_mode, 'status', status);
     plan jsonb;
+    s    text;
 BEGIN
     IF NOT pgtrickle.pgt_service_running() THEN
         PERFORM pgtrickle.pgt_queue('alter_stream_table', args);
         RETURN;
     END IF;
     plan := pgtrickle.pgt_call('plan_alter', args || jsonb_build_object('xid', txid_current()::text));
+    -- a mode that needs another storage layout: the table is rebuilt here, in one transaction
+    FOR s IN SELECT jsonb_array_elements_text(plan -> 'rebuild') LOOP
+        EXECUTE s;
+    END LOOP;
     UPDATE pgtrickle.pgt_stream_tables t
        SET schedule_ms = (plan ->> 'schedule_ms')::bigint, refresh_mode = plan ->> 'refresh_mode',
-           status = coalesce(plan ->> 'status', t.status), frontier = NULL, updated_at = now()
+           strategy = plan ->> 'strategy', status = coalesce(plan ->> 'status', t.status),
+           frontier = NULL, updated_at = now()
      WHERE t.pgt_id = (plan ->> 'id')::bigint;
 END
 $$;

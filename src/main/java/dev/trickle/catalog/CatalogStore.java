@@ -235,6 +235,18 @@ public final class CatalogStore {
     }
   }
 
+  /** Sets a stream table's storage strategy (after its table was rebuilt for another mode). */
+  public static void setStrategy(Connection conn, long id, String strategy) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET strategy = ?, updated_at = now() WHERE pgt_id"
+                + " = ?")) {
+      ps.setString(1, strategy);
+      ps.setLong(2, id);
+      ps.executeUpdate();
+    }
+  }
+
   /** Sets a stream table's status. */
   public static void setStatus(Connection conn, long id, String status) throws SQLException {
     try (PreparedStatement ps =

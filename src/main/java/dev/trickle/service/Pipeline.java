@@ -441,6 +441,9 @@ public final class Pipeline implements AutoCloseable {
         },
         "refresh",
         args -> {
+          if (control.othersToAnswer(args.path("name").asText(""))) {
+            return SqlRequestDesk.NOT_MINE;
+          }
           var name = StreamTableRequest.parseName(args.path("name").asText(""));
           control.ensureAdopted(name);
           var o = admin().refresh(name);

@@ -129,6 +129,9 @@ final class SqlControl {
    * @return the stream table's id and quoted name
    */
   Object planDrop(JsonNode args) throws SQLException {
+    if (othersToAnswer(text(args, "name"))) {
+      return SqlRequestDesk.NOT_MINE;
+    }
     StreamTable st = maintained(text(args, "name"));
     TableRef name = st.name();
     try (Connection conn = pipeline.database().connect()) {
@@ -156,16 +159,57 @@ final class SqlControl {
    * @return the stream table's id and the values to store
    */
   Object planAlter(JsonNode args) throws SQLException {
+    if (othersToAnswer(text(args, "name"))) {
+      return SqlRequestDesk.NOT_MINE;
+    }
     StreamTable st = maintained(text(args, "name"));
     StreamTableRequest request = alterRequest(st, args);
     String status = status(args);
+    Rebuild rebuild = rebuild(st, request);
     pause(st, args);
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("id", st.id());
     answer.put("schedule_ms", request.schedule().toMillis());
     answer.put("refresh_mode", request.mode().name());
     answer.put("status", status);
+    answer.put("rebuild", rebuild.statements());
+    answer.put("strategy", rebuild.strategy());
     return answer;
+  }
+
+  /**
+   * What an alter must do to the storage: another mode may need another layout (FULL keeps no
+   * source keys); then the table is rebuilt in one transaction, so that readers never find it
+   * missing.
+   *
+   * @param statements drop, create and fill, or none when the layout stays
+   * @param strategy the strategy after the alter
+   */
+  private record Rebuild(List<String> statements, String strategy) {}
+
+  private Rebuild rebuild(StreamTable st, StreamTableRequest request) throws SQLException {
+    try (Connection conn = pipeline.database().connect()) {
+      Plan plan =
+          StreamTablePlanner.plan(
+              conn,
+              st.name(),
+              st.query(),
+              request.mode(),
+              st.budget(),
+              request.schedule(),
+              pipeline.config().settings().cdc().setReplicaIdentityFull(),
+              StreamTablePlanner.limits(pipeline.config().settings()),
+              true,
+              List.of());
+      if (StreamTableRegistry.hiddenColumns(conn, st.name()).equals(plan.sql().hiddenColumns())) {
+        return new Rebuild(List.of(), st.strategy().name());
+      }
+      List<String> statements = new java.util.ArrayList<>();
+      statements.add("DROP TABLE " + st.name().quoted());
+      statements.addAll(plan.sql().createStorage());
+      statements.addAll(plan.sql().fullRefresh());
+      return new Rebuild(statements, plan.sql().strategy().name());
+    }
   }
 
   /**
@@ -272,16 +316,28 @@ final class SqlControl {
       case "alter_stream_table" -> {
         StreamTable st = maintained(text(args, "name"));
         StreamTableRequest request = alterRequest(st, args);
+        String status = status(args);
+        Rebuild rebuild = rebuild(st, request);
+        pipeline.forget(st);
         try (Connection conn = pipeline.database().connect()) {
-          CatalogStore.updateSettings(
-              conn, st.id(), request.schedule(), request.mode().name(), st.budget());
-          CatalogStore.forgetFrontier(conn, st.id());
-          String status = status(args);
-          if (status != null) {
-            CatalogStore.setStatus(conn, st.id(), status);
+          conn.setAutoCommit(false);
+          try (java.sql.Statement s = conn.createStatement()) {
+            for (String sql : rebuild.statements()) {
+              s.execute(sql);
+            }
+            CatalogStore.updateSettings(
+                conn, st.id(), request.schedule(), request.mode().name(), st.budget());
+            CatalogStore.forgetFrontier(conn, st.id());
+            CatalogStore.setStrategy(conn, st.id(), rebuild.strategy());
+            if (status != null) {
+              CatalogStore.setStatus(conn, st.id(), status);
+            }
+            conn.commit();
+          } catch (SQLException | RuntimeException e) {
+            conn.rollback();
+            throw e;
           }
         }
-        pipeline.forget(st);
         Optional<StreamTableRow> row = findById(st.id());
         if (row.isPresent()) {
           pipeline.adoptRow(row.get());
@@ -368,6 +424,19 @@ final class SqlControl {
           && !paused.containsKey(row.get().id())) {
         pipeline.adoptRow(row.get());
       }
+    }
+  }
+
+  /**
+   * Whether a request naming this stream table is another pipeline's to answer: the catalog has it
+   * for another replication slot.
+   */
+  boolean othersToAnswer(String name) throws SQLException {
+    TableRef ref = StreamTableRequest.parseName(name == null ? "" : name);
+    try (Connection conn = pipeline.database().connect()) {
+      return CatalogStore.find(conn, ref)
+          .map(r -> !r.slot().equals(pipeline.config().cdc().slot()))
+          .orElse(false);
     }
   }
 

@@ -45,6 +45,12 @@ final class SqlRequestDesk implements AutoCloseable {
   /** How long after a flush the desk flushes again for a request still not received. */
   private static final long REFLUSH_MS = 500;
 
+  /**
+   * What an operation returns when the request is another pipeline's to answer (it names a stream
+   * table another service maintains in this database): no answer is written.
+   */
+  static final Object NOT_MINE = new Object();
+
   /** What a request asks: an operation and its arguments, answered with JSON or a user error. */
   @FunctionalInterface
   interface Operation {
@@ -186,7 +192,11 @@ final class SqlRequestDesk implements AutoCloseable {
       if (operation == null) {
         throw new UserError("unknown pgtrickle request " + op);
       }
-      answer = JSON.writeValueAsString(operation.run(request.path("args")));
+      Object result = operation.run(request.path("args"));
+      if (result == NOT_MINE) {
+        return;
+      }
+      answer = JSON.writeValueAsString(result);
       ok = true;
     } catch (UserError e) {
       ok = false;

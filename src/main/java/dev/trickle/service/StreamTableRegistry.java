@@ -126,7 +126,7 @@ final class StreamTableRegistry {
   }
 
   /** The hidden columns ({@code __pgt_...}) of an existing table, in order (none if missing). */
-  private static List<String> hiddenColumns(Connection conn, TableRef table) throws SQLException {
+  static List<String> hiddenColumns(Connection conn, TableRef table) throws SQLException {
     List<String> out = new java.util.ArrayList<>();
     try (java.sql.PreparedStatement ps =
         conn.prepareStatement(

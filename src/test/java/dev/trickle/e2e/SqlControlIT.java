@@ -301,7 +301,8 @@ final class SqlControlIT {
       sql(
           c,
           "SELECT pgtrickle.create_stream_table('q_new', '" + query + "', '100ms')",
-          "SELECT pgtrickle.alter_stream_table('q_alter', schedule => '300ms')",
+          "SELECT pgtrickle.alter_stream_table('q_alter', schedule => '300ms', refresh_mode =>"
+              + " 'FULL')",
           "SELECT pgtrickle.drop_stream_table('q_old')",
           "SELECT pgtrickle.create_stream_table('q_bad', 'SELECT nope FROM q_src')");
       c.setAutoCommit(false);
@@ -338,6 +339,11 @@ final class SqlControlIT {
                       + " pgt_name IN ('q_new', 'q_alter') ORDER BY pgt_name"))
           .containsExactly(
               java.util.List.of("q_alter", "300", "sql"), java.util.List.of("q_new", "100", "sql"));
+      assertThat(
+              db.queryRows(
+                  "SELECT refresh_mode, strategy FROM pgtrickle.pgt_stream_tables WHERE pgt_name ="
+                      + " 'q_alter'"))
+          .containsExactly(java.util.List.of("FULL", "FULL_ONLY"));
       sql(c, "DELETE FROM q_src WHERE id > 35", "INSERT INTO q_src VALUES (100, 100)");
       assertThat(Oracle.awaitEqual(c, "q_new", query, 20_000)).isZero();
       assertThat(Oracle.awaitEqual(c, "q_alter", query, 20_000)).isZero();

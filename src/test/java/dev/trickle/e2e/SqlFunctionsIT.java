@@ -147,6 +147,39 @@ final class SqlFunctionsIT {
   }
 
   @Test
+  void twoPipelinesInOneDatabase_theOneThatMaintainsAStreamTableAnswersForIt() throws Exception {
+    db.execute(
+        "CREATE TABLE two_a (id int PRIMARY KEY, v int)",
+        "CREATE TABLE two_b (id int PRIMARY KEY, v int)");
+    try (PipelineFixture a =
+            PipelineFixture.start(
+                PipelineFixture.writeConfig(
+                    db,
+                    "pipe_a",
+                    "stream_tables:\n  - {name: st_a, query: \"SELECT id, v FROM two_a\", schedule: 1h}\n"));
+        PipelineFixture b =
+            PipelineFixture.start(
+                PipelineFixture.writeConfig(
+                    db,
+                    "pipe_b",
+                    "stream_tables:\n  - {name: st_b, query: \"SELECT id, v FROM two_b\", schedule: 1h}\n"));
+        Connection c = db.connect()) {
+      for (int i = 0; i < 10; i++) {
+        db.execute(
+            "INSERT INTO two_a VALUES (" + i + ", 1)", "INSERT INTO two_b VALUES (" + i + ", 2)");
+        try (Statement s = c.createStatement()) {
+          s.execute("SELECT pgtrickle.refresh_stream_table('st_a')");
+          s.execute("SELECT pgtrickle.refresh_stream_table('st_b')");
+        }
+        assertThat(Oracle.difference(c, "st_a", "SELECT id, v FROM two_a")).isZero();
+        assertThat(Oracle.difference(c, "st_b", "SELECT id, v FROM two_b")).isZero();
+      }
+      assertThat(a.pipeline().streamTables()).hasSize(1);
+      assertThat(b.pipeline().streamTables()).hasSize(1);
+    }
+  }
+
+  @Test
   void manyCallsAtOnce_eachGetsItsOwnAnswer() throws Exception {
     db.execute("CREATE TABLE fn_many (id int PRIMARY KEY, v int)");
     String yaml =
