@@ -150,8 +150,14 @@ BEGIN
     UPDATE pgtrickle.pgt_stream_tables t
        SET schedule_ms = (plan ->> 'schedule_ms')::bigint, refresh_mode = plan ->> 'refresh_mode',
            strategy = plan ->> 'strategy', status = coalesce(plan ->> 'status', t.status),
-           frontier = NULL, updated_at = now()
+           frontier = CASE WHEN (plan ->> 'in_place')::boolean THEN t.frontier END,
+           updated_at = now()
      WHERE t.pgt_id = (plan ->> 'id')::bigint;
+    IF (plan ->> 'in_place')::boolean THEN
+        -- only the schedule or the mode: applied at this commit, frontier kept
+        PERFORM pg_logical_emit_message(true, 'pgtrickle.request',
+            jsonb_build_object('op', 'altered', 'args', jsonb_build_object('id', plan -> 'id'))::text);
+    END IF;
 END
 $$;
 

@@ -94,7 +94,9 @@ public final class Scheduler implements AutoCloseable {
   }
 
   static final class Entry {
-    final StreamTable st;
+    /** Replaced (never its id, name, query or sources) when its schedule or mode changes. */
+    volatile StreamTable st;
+
     volatile boolean needsFill;
     volatile String fillReason;
     volatile boolean running;
@@ -204,6 +206,20 @@ public final class Scheduler implements AutoCloseable {
     e.suspended = true;
     entries.put(st.id(), e);
     topology = Topology.of(entries.values());
+  }
+
+  /**
+   * Changes a stream table's schedule and refresh mode in place, keeping its frontier and its
+   * buffered changes; a refresh running now finishes with the old ones.
+   *
+   * @param st the stream table with the same id, name, query and sources
+   */
+  public void replace(StreamTable st) {
+    Entry e = entries.get(st.id());
+    if (e != null) {
+      e.st = st;
+      e.dueAtNanos = Math.min(e.dueAtNanos, System.nanoTime() + st.schedule().toNanos());
+    }
   }
 
   /** Stream tables suspended right now. */

@@ -326,7 +326,10 @@ public final class Pipeline implements AutoCloseable {
     SqlControl control = new SqlControl(this);
     desk =
         new SqlRequestDesk(
-            db, sqlOperations(control), Map.of("adopt", control::adopt), control::checkPaused);
+            db,
+            sqlOperations(control),
+            Map.of("adopt", control::adopt, "altered", control::altered),
+            control::checkPaused);
     source.onRequest(desk::received);
     subscription =
         new ChangeRouter(store, fences)
@@ -490,6 +493,18 @@ public final class Pipeline implements AutoCloseable {
     }
     scheduler.add(st, "initial_fill");
     watchLag(st);
+  }
+
+  /**
+   * Changes a maintained stream table's schedule and refresh mode in place (same storage, same
+   * frontier, buffered changes kept).
+   */
+  void replace(StreamTable st) {
+    synchronized (tables) {
+      tables.removeIf(t -> t.id() == st.id());
+      tables.add(st);
+    }
+    scheduler.replace(st);
   }
 
   /**

@@ -166,8 +166,14 @@ final class SqlControl {
     StreamTableRequest request = alterRequest(st, args);
     String status = status(args);
     Rebuild rebuild = rebuild(st, request);
-    pause(st, args);
+    // only the schedule or the mode, same storage: changed in place at the caller's commit,
+    // keeping the frontier; otherwise maintenance pauses until the caller's transaction ends
+    boolean inPlace = rebuild.statements().isEmpty() && status == null;
+    if (!inPlace) {
+      pause(st, args);
+    }
     Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("in_place", inPlace);
     answer.put("id", st.id());
     answer.put("schedule_ms", request.schedule().toMillis());
     answer.put("refresh_mode", request.mode().name());
@@ -372,6 +378,42 @@ final class SqlControl {
       pipeline.adoptRow(row.get());
     } catch (SQLException | RuntimeException e) {
       log.warn("cannot take up stream table {} created in SQL: {}", id, e.getMessage());
+    }
+  }
+
+  /**
+   * Applies an alter that changed only the schedule or the mode, told at the caller's commit: the
+   * stream table goes on with its frontier and buffered changes.
+   */
+  void altered(JsonNode args) {
+    long id = args.path("id").asLong(-1);
+    try {
+      Optional<StreamTableRow> row = findById(id);
+      Optional<StreamTable> current =
+          pipeline.streamTables().stream().filter(t -> t.id() == id).findFirst();
+      if (row.isEmpty() || current.isEmpty()) {
+        return;
+      }
+      StreamTable st = current.get();
+      pipeline.replace(
+          new StreamTable(
+              st.id(),
+              st.name(),
+              st.query(),
+              dev.trickle.config.RefreshMode.parse(row.get().refreshMode()),
+              st.budget(),
+              row.get().schedule(),
+              st.sources(),
+              st.sourceRows(),
+              st.strategy(),
+              st.templateVersion()));
+      log.info(
+          "{} now refreshes every {} ({})",
+          st.name(),
+          dev.trickle.config.Durations.format(row.get().schedule()),
+          row.get().refreshMode());
+    } catch (SQLException | RuntimeException e) {
+      log.warn("cannot apply the alter of stream table {}: {}", id, e.getMessage());
     }
   }
 

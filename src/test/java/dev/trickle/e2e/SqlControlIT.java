@@ -133,6 +133,43 @@ final class SqlControlIT {
       assertThat(Oracle.awaitEqual(c, "big_orders", BIG, 20_000)).isZero();
       assertThat(rows("pgt_name = 'big_orders' AND status = 'ACTIVE'")).isEqualTo(1);
 
+      // only the schedule: changed in place at commit, no refill, nothing after a rollback
+      long fills =
+          db.queryLong(
+              "SELECT count(*) FROM pgtrickle.pgt_refresh_history WHERE stream_table ="
+                  + " 'public.by_customer' AND mode = 'FULL'");
+      c.setAutoCommit(false);
+      sql(c, "SELECT pgtrickle.alter_stream_table('by_customer', schedule => '5m')");
+      c.rollback();
+      c.setAutoCommit(true);
+      sql(c, "SELECT pgtrickle.alter_stream_table('by_customer', schedule => '300ms')");
+      assertThat(
+              db.queryRows(
+                  "SELECT schedule_ms, frontier IS NOT NULL FROM pgtrickle.pgt_stream_tables WHERE"
+                      + " pgt_name = 'by_customer'"))
+          .containsExactly(java.util.List.of("300", "t"));
+      deadline = System.currentTimeMillis() + 10_000;
+      while (p.pipeline().streamTables().stream()
+              .noneMatch(
+                  t -> t.name().name().equals("by_customer") && t.schedule().toMillis() == 300)
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(p.pipeline().streamTables())
+          .anySatisfy(
+              t -> {
+                assertThat(t.name().name()).isEqualTo("by_customer");
+                assertThat(t.schedule().toMillis()).isEqualTo(300);
+              });
+      sql(c, "UPDATE orders SET amount = amount + 1 WHERE id % 3 = 0");
+      assertThat(Oracle.awaitEqual(c, "by_customer", BY_CUSTOMER, 20_000)).isZero();
+      assertThat(
+              db.queryLong(
+                  "SELECT count(*) FROM pgtrickle.pgt_refresh_history WHERE stream_table ="
+                      + " 'public.by_customer' AND mode = 'FULL'"))
+          .as("no refill")
+          .isEqualTo(fills);
+
       // refresh and drop
       sql(
           c,
