@@ -16,6 +16,14 @@ CREATE TABLE pgtrickle.pgt_request_answers (
 COMMENT ON TABLE pgtrickle.pgt_request_answers IS
     'Answers of the Trickle service to SQL function calls; each call removes its own.';
 
+-- Whether the service is running (a replication slot of its is active).
+CREATE FUNCTION pgtrickle.pgt_service_running()
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_replication_slots s JOIN pgtrickle.pgt_slots t USING (slot_name)
+                    WHERE s.active AND s.database = current_database())
+$$;
+
 -- Sends a request to the service and returns its answer; raises the service's error message.
 CREATE FUNCTION pgtrickle.pgt_call(op text, args jsonb, timeout interval DEFAULT '60s')
 RETURNS jsonb
@@ -31,8 +39,7 @@ BEGIN
             op, current_setting('transaction_isolation')
             USING HINT = 'call it outside a REPEATABLE READ or SERIALIZABLE transaction';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_replication_slots s JOIN pgtrickle.pgt_slots t USING (slot_name)
-                    WHERE s.active) THEN
+    IF NOT pgtrickle.pgt_service_running() THEN
         RAISE EXCEPTION 'the Trickle service is not running (no replication slot of its is active)'
             USING HINT = 'start it (bin/trickle run) and call again';
     END IF;
@@ -73,15 +80,5 @@ BEGIN
     RETURN QUERY SELECT a -> 'source_tables', a ->> 'refresh_strategy', a ->> 'complexity_class',
         (a ->> 'delta_sql_template_bytes')::bigint,
         ARRAY(SELECT jsonb_array_elements_text(a -> 'warnings'));
-END
-$$;
-
--- refreshes a stream table now and returns once the refresh has committed (as
--- POST /api/v1/stream-tables/{name}/refresh)
-CREATE FUNCTION pgtrickle.refresh_stream_table(name text)
-RETURNS void
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-    PERFORM pgtrickle.pgt_call('refresh', jsonb_build_object('name', name));
 END
 $$;

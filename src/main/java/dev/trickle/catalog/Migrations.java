@@ -31,8 +31,7 @@ public final class Migrations {
           "V6__commit_latency.sql",
           "V7__tune_recommendations.sql",
           "V8__sql_requests.sql",
-          "V9__sql_control.sql",
-          "V10__sql_queue.sql");
+          "V9__sql_control.sql");
 
   private Migrations() {}
 

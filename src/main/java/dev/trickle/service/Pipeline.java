@@ -168,17 +168,13 @@ public final class Pipeline implements AutoCloseable {
           && !declared.contains(row.name())) {
         try {
           plans.add(
-              StreamTablePlanner.plan(
+              planRuntime(
                   conn,
                   row.name(),
                   row.query(),
                   RefreshMode.parse(row.refreshMode()),
                   row.budget(),
-                  row.schedule(),
-                  identityFull,
-                  StreamTablePlanner.limits(config.settings()),
-                  true,
-                  List.of()));
+                  row.schedule()));
         } catch (UserError e) {
           problems.add("stream table " + row.name() + " (created at run time): " + e.getMessage());
         }
@@ -496,6 +492,31 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
+   * Plans a stream table created at run time (HTTP API, CLI, SQL) with this pipeline's settings, in
+   * a rolled-back transaction: the same checks and errors as at start-up.
+   */
+  Plan planRuntime(
+      Connection conn,
+      TableRef name,
+      String query,
+      RefreshMode mode,
+      dev.trickle.config.ResourceBudget budget,
+      Duration schedule)
+      throws SQLException {
+    return StreamTablePlanner.plan(
+        conn,
+        name,
+        query,
+        mode,
+        budget,
+        schedule,
+        config.settings().cdc().setReplicaIdentityFull(),
+        StreamTablePlanner.limits(config.settings()),
+        CatalogStore.find(conn, name).isPresent(),
+        List.of());
+  }
+
+  /**
    * Changes a maintained stream table's schedule and refresh mode in place (same storage, same
    * frontier, buffered changes kept).
    */
@@ -514,17 +535,13 @@ public final class Pipeline implements AutoCloseable {
   synchronized void adoptRow(StreamTableRow row) throws SQLException {
     try (Connection conn = db.connect()) {
       Plan p =
-          StreamTablePlanner.plan(
+          planRuntime(
               conn,
               row.name(),
               row.query(),
               RefreshMode.parse(row.refreshMode()),
               row.budget(),
-              row.schedule(),
-              config.settings().cdc().setReplicaIdentityFull(),
-              StreamTablePlanner.limits(config.settings()),
-              true,
-              List.of());
+              row.schedule());
       if (ReplicationSetup.prepareSources(conn, p, config.cdc().publication())) {
         ReplicationSetup.waitForOlderTransactions(conn);
       }

@@ -72,17 +72,13 @@ final class SqlControl {
         throw new UserError("stream table " + request.name() + " already exists");
       }
       Plan plan =
-          StreamTablePlanner.plan(
+          pipeline.planRuntime(
               conn,
               request.name(),
               request.query(),
               request.mode(),
               request.budget(),
-              request.schedule(),
-              pipeline.config().settings().cdc().setReplicaIdentityFull(),
-              StreamTablePlanner.limits(pipeline.config().settings()),
-              false,
-              List.of());
+              request.schedule());
       // the sources are published now, before the caller fills the table: a change committed
       // after that is in the stream, one before it in the FULL refresh that follows the commit
       try (java.sql.Statement st = conn.createStatement()) {
@@ -196,17 +192,8 @@ final class SqlControl {
   private Rebuild rebuild(StreamTable st, StreamTableRequest request) throws SQLException {
     try (Connection conn = pipeline.database().connect()) {
       Plan plan =
-          StreamTablePlanner.plan(
-              conn,
-              st.name(),
-              st.query(),
-              request.mode(),
-              st.budget(),
-              request.schedule(),
-              pipeline.config().settings().cdc().setReplicaIdentityFull(),
-              StreamTablePlanner.limits(pipeline.config().settings()),
-              true,
-              List.of());
+          pipeline.planRuntime(
+              conn, st.name(), st.query(), request.mode(), st.budget(), request.schedule());
       if (StreamTableRegistry.hiddenColumns(conn, st.name()).equals(plan.sql().hiddenColumns())) {
         return new Rebuild(List.of(), st.strategy().name());
       }

@@ -68,17 +68,13 @@ public final class StreamTableAdmin {
           throw new UserError("stream table " + request.name() + " already exists");
         }
         Plan plan =
-            StreamTablePlanner.plan(
+            pipeline.planRuntime(
                 conn,
                 request.name(),
                 request.query(),
                 request.mode(),
                 request.budget(),
-                request.schedule(),
-                pipeline.config().settings().cdc().setReplicaIdentityFull(),
-                StreamTablePlanner.limits(pipeline.config().settings()),
-                false,
-                List.of());
+                request.schedule());
         if (ReplicationSetup.prepareSources(conn, plan, publication)) {
           ReplicationSetup.waitForOlderTransactions(conn);
         }

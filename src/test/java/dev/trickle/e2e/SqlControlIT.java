@@ -7,13 +7,13 @@ import dev.trickle.service.StreamTableRequest;
 import dev.trickle.testing.Oracle;
 import dev.trickle.testing.PgDatabase;
 import dev.trickle.testing.PipelineFixture;
+import dev.trickle.testing.SqlErrors;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.util.PSQLException;
 
 /**
  * pg_trickle's control functions against a running service: a script that creates, alters,
@@ -34,19 +34,6 @@ final class SqlControlIT {
         s.execute(q);
       }
     }
-  }
-
-  private static String error(Connection c, String statement) {
-    try {
-      sql(c, statement);
-    } catch (PSQLException e) {
-      return e.getServerErrorMessage() == null
-          ? e.getMessage()
-          : e.getServerErrorMessage().getMessage();
-    } catch (SQLException e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("no error from " + statement);
   }
 
   private static long rows(String where) throws SQLException {
@@ -126,7 +113,9 @@ final class SqlControlIT {
       sql(c, "UPDATE orders SET amount = 1000 WHERE id IN (3, 4, 5)");
       Thread.sleep(600); // three of its 200 ms schedules
       assertThat(Oracle.difference(c, "big_orders", BIG)).as("not maintained").isPositive();
-      assertThat(error(c, "SELECT pgtrickle.alter_stream_table('big_orders', status => 'paused')"))
+      assertThat(
+              SqlErrors.errorOf(
+                  c, "SELECT pgtrickle.alter_stream_table('big_orders', status => 'paused')"))
           .isEqualTo(
               "stream table public.big_orders: status: \"paused\" is not ACTIVE or SUSPENDED");
       sql(c, "SELECT pgtrickle.alter_stream_table('big_orders', status => 'ACTIVE')");
@@ -223,7 +212,7 @@ final class SqlControlIT {
                       null,
                       java.time.Duration.ofSeconds(1)));
       assertThat(
-              error(
+              SqlErrors.errorOf(
                   c,
                   "SELECT pgtrickle.create_stream_table('st_x', '"
                       + query
@@ -252,13 +241,17 @@ final class SqlControlIT {
                   throw new AssertionError(e);
                 }
               });
-      assertThat(error(c, "SELECT pgtrickle.create_stream_table('st_x', 'SELECT nope FROM items')"))
+      assertThat(
+              SqlErrors.errorOf(
+                  c, "SELECT pgtrickle.create_stream_table('st_x', 'SELECT nope FROM items')"))
           .isEqualTo(badQuery)
           .startsWith("stream table public.st_x: ")
           .contains("nope");
-      assertThat(error(c, "SELECT pgtrickle.drop_stream_table('st_none')"))
+      assertThat(SqlErrors.errorOf(c, "SELECT pgtrickle.drop_stream_table('st_none')"))
           .isEqualTo("stream table public.st_none does not exist in this pipeline");
-      assertThat(error(c, "SELECT pgtrickle.alter_stream_table('st_none', schedule => '1s')"))
+      assertThat(
+              SqlErrors.errorOf(
+                  c, "SELECT pgtrickle.alter_stream_table('st_none', schedule => '1s')"))
           .isEqualTo("stream table public.st_none does not exist in this pipeline");
       assertThat(rows("true")).isEqualTo(before);
       assertThat(tableExists("st_x")).isFalse();
@@ -269,7 +262,7 @@ final class SqlControlIT {
       c.setAutoCommit(false);
       sql(c, "INSERT INTO nokey VALUES (1, 2)");
       assertThat(
-              error(
+              SqlErrors.errorOf(
                   c, "SELECT pgtrickle.create_stream_table('st_nokey', 'SELECT a, b FROM nokey')"))
           .contains("need REPLICA IDENTITY FULL", "create the stream table before writing");
       c.rollback();
@@ -310,7 +303,7 @@ final class SqlControlIT {
       while (p.pipeline().streamTables().size() < 2 && System.currentTimeMillis() < deadline) {
         Thread.sleep(20);
       }
-      assertThat(error(c, "SELECT pgtrickle.drop_stream_table('st_keep')"))
+      assertThat(SqlErrors.errorOf(c, "SELECT pgtrickle.drop_stream_table('st_keep')"))
           .isEqualTo("stream table public.st_keep is read by public.st_reader; drop those first");
       sql(c, "INSERT INTO items VALUES (31, 31)");
       assertThat(Oracle.awaitEqual(c, "st_reader", "SELECT count(*) AS n FROM items", 20_000))

@@ -8,17 +8,16 @@ import dev.trickle.model.UserError;
 import dev.trickle.testing.Oracle;
 import dev.trickle.testing.PgDatabase;
 import dev.trickle.testing.PipelineFixture;
+import dev.trickle.testing.SqlErrors;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.util.PSQLException;
 
 /**
  * The SQL functions that ask the running service (catalog V8): {@code
@@ -30,20 +29,6 @@ final class SqlFunctionsIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String QUERY = "SELECT id, v FROM fn_src WHERE v > 0";
-
-  /** The server's message of a failed call (what psql prints after {@code ERROR:}). */
-  private static String error(Connection c, String sql) {
-    try (Statement s = c.createStatement()) {
-      s.execute(sql);
-    } catch (PSQLException e) {
-      return e.getServerErrorMessage() == null
-          ? e.getMessage()
-          : e.getServerErrorMessage().getMessage();
-    } catch (SQLException e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("no error from " + sql);
-  }
 
   private static String userError(java.util.concurrent.Callable<?> call) {
     try {
@@ -112,10 +97,11 @@ final class SqlFunctionsIT {
 
       // errors: the message the API (and so the CLI) gives, and nothing left behind
       String bad = "SELECT nope FROM fn_src";
-      assertThat(error(c, "SELECT * FROM pgtrickle.preview_stream_table('" + bad + "')"))
+      assertThat(
+              SqlErrors.errorOf(c, "SELECT * FROM pgtrickle.preview_stream_table('" + bad + "')"))
           .isEqualTo(userError(() -> p.pipeline().admin().preview(bad)))
           .contains("nope");
-      assertThat(error(c, "SELECT pgtrickle.refresh_stream_table('public.st_none')"))
+      assertThat(SqlErrors.errorOf(c, "SELECT pgtrickle.refresh_stream_table('public.st_none')"))
           .isEqualTo("stream table public.st_none does not exist in this pipeline");
       // a call that succeeded removed its answer; one that raised could not (the service does)
       assertThat(db.queryLong("SELECT count(*) FROM pgtrickle.pgt_request_answers WHERE ok"))
@@ -126,14 +112,14 @@ final class SqlFunctionsIT {
       try (Statement s = c.createStatement()) {
         s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
       }
-      assertThat(error(c, "SELECT pgtrickle.refresh_stream_table('st_fn')"))
+      assertThat(SqlErrors.errorOf(c, "SELECT pgtrickle.refresh_stream_table('st_fn')"))
           .contains("needs the READ COMMITTED isolation level");
       c.rollback();
       c.setAutoCommit(true);
     }
     // the service stopped: a question says so at once; a refresh is queued for its start
     try (Connection c = db.connect()) {
-      assertThat(error(c, "SELECT * FROM pgtrickle.preview_stream_table('SELECT 1')"))
+      assertThat(SqlErrors.errorOf(c, "SELECT * FROM pgtrickle.preview_stream_table('SELECT 1')"))
           .isEqualTo("the Trickle service is not running (no replication slot of its is active)");
       long queued = db.queryLong("SELECT count(*) FROM pgtrickle.pgt_queued_calls");
       try (Statement s = c.createStatement()) {
