@@ -86,7 +86,10 @@ final class StatusPageIT {
         PipelineFixture.writeConfig(
             db,
             "statuspage",
-            PipelineFixture.streamTablesYaml(QUERIES, "50ms", name -> "DIFFERENTIAL"));
+            // a template cache of one entry for two stream tables: the advisor has something
+            // to say by the time of the second look
+            "settings:\n  dvm:\n    l1_cache_max_entries: 1\n"
+                + PipelineFixture.streamTablesYaml(QUERIES, "50ms", name -> "DIFFERENTIAL"));
     try (ServiceProcess service = new ServiceProcess(config);
         Connection c = db.connect()) {
       service.start();
@@ -202,6 +205,26 @@ final class StatusPageIT {
         writer.join(10_000);
       }
       assertThat(writeFailure.get()).isNull();
+
+      // the advisor's recommendations, as the API gives them
+      JsonNode advice = JSON.readTree(service.get("/api/v1/tune-recommendations"));
+      assertThat(advice).as("the one-entry cache is recommended larger").isNotEmpty();
+      String page =
+          chromium(List.of("--dump-dom", "--virtual-time-budget=" + VIRTUAL_TIME_MS, url));
+      Files.writeString(Path.of("target", "status-page-advice.html"), page);
+      assertThat(page).containsPattern("<p id=\"no-advice\"[^>]* hidden");
+      for (JsonNode r : advice) {
+        Matcher li =
+            Pattern.compile(
+                    "<li data-guc=\"" + Pattern.quote(r.get("guc_name").asText()) + "\">(.*?)</li>",
+                    Pattern.DOTALL)
+                .matcher(page);
+        assertThat(li.find()).as(r.get("guc_name") + " listed in\n" + page).isTrue();
+        assertThat(text(li.group(1)))
+            .contains(
+                r.get("guc_name").asText(),
+                r.get("current_value").asText() + " \u2192 " + r.get("recommended_value").asText());
+      }
       assertThat(shot).exists();
       byte[] png = Files.readAllBytes(shot);
       assertThat(png.length).as("screenshot bytes").isGreaterThan(8_000);
