@@ -1,6 +1,7 @@
 package dev.trickle.bench;
 
 import com.sun.management.OperatingSystemMXBean;
+import dev.trickle.bench.FleetQueries.Def;
 import dev.trickle.config.PipelineConfig;
 import dev.trickle.config.PipelineLoader;
 import dev.trickle.observe.Metrics;
@@ -18,7 +19,6 @@ import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -34,7 +34,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -87,12 +86,6 @@ public final class FleetBenchmark {
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(15);
   private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(10);
 
-  /** Families of stream tables, in the order they are handed out within each block of 20. */
-  private static final String[] PATTERN = {
-    "scan", "filter", "agg", "join", "joinagg", "filter", "agg", "filter", "join", "joinagg",
-    "scan", "filter", "agg", "joinagg", "filter", "agg", "join", "filter", "agg", "joinagg"
-  };
-
   private static final Map<String, String> FAMILY_NAMES =
       Map.of(
           "scan", "scan",
@@ -101,7 +94,8 @@ public final class FleetBenchmark {
           "join", "join",
           "joinagg", "aggregate over a join");
 
-  private static final String[] STATUSES = {"active", "frozen", "closed"};
+  /** Account statuses, also what the filters select on. */
+  static final String[] STATUSES = {"active", "frozen", "closed"};
 
   private static final Pattern LE = Pattern.compile("[{,]le=\"([^\"]+)\"");
   private static final Pattern STATUS = Pattern.compile("[{,]status=\"([^\"]+)\"");
@@ -163,178 +157,10 @@ public final class FleetBenchmark {
     System.exit(code);
   }
 
-  // ---------------------------------------------------------------- the stream tables
-
-  /** One stream table: its name, family and defining query. */
-  private record Def(String name, String family, String query) {}
-
-  /** The first {@code n} stream tables of the fleet; every query differs from the others. */
-  private static List<Def> definitions(int n) {
-    Map<String, Integer> seen = new HashMap<>();
-    Set<String> queries = new HashSet<>();
-    List<Def> defs = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      String family = PATTERN[i % PATTERN.length];
-      int v = seen.merge(family, 1, Integer::sum) - 1;
-      String query =
-          switch (family) {
-            case "scan" -> scan(v);
-            case "filter" -> filter(v);
-            case "agg" -> aggregate(v);
-            case "join" -> join(v);
-            default -> joinAggregate(v);
-          };
-      if (!queries.add(query)) {
-        throw new IllegalStateException("duplicate query " + query);
-      }
-      defs.add(new Def(String.format(Locale.ROOT, "fleet_%03d_%s", i + 1, family), family, query));
-    }
-    return defs;
-  }
-
-  private static String scan(int v) {
-    String[] plain = {
-      "SELECT id, branch_id, owner, balance, status FROM accounts",
-      "SELECT id, src_account, dst_account, amount, kind FROM transfers",
-      "SELECT id, category, name, price FROM products",
-      "SELECT id, account_id, product_id, qty, status FROM orders",
-      "SELECT id, region, name FROM branches"
-    };
-    String[] projected = {
-      "SELECT id, upper(owner) AS owner, balance * 100 AS cents, status FROM accounts",
-      "SELECT id, amount, kind, amount * 0.01 AS fee FROM transfers",
-      "SELECT id, name || ' #' || category::text AS label, price FROM products",
-      "SELECT id, qty * 2 AS double_qty, status FROM orders",
-      "SELECT id, lower(name) AS name, region + 1 AS region1 FROM branches"
-    };
-    int t = v % 5;
-    int w = v / 5;
-    return switch (w) {
-      case 0 -> plain[t];
-      case 1 -> projected[t];
-      default -> plain[t] + " WHERE id % " + w + " <> 1";
-    };
-  }
-
-  private static String filter(int v) {
-    int w = v / 3;
-    return switch (v % 3) {
-      case 0 ->
-          "SELECT id, src_account, dst_account, amount FROM transfers WHERE kind = "
-              + w % 8
-              + " AND amount >= "
-              + w * 500;
-      case 1 ->
-          "SELECT id, owner, balance FROM accounts WHERE status = '"
-              + STATUSES[w % 3]
-              + "' AND balance >= "
-              + w * 1000;
-      default ->
-          "SELECT id, account_id, product_id, qty FROM orders WHERE status = "
-              + w % 5
-              + " AND qty >= "
-              + (1 + w / 2);
-    };
-  }
-
-  private static String aggregate(int v) {
-    int w = v / 5;
-    return switch (v % 5) {
-      case 0 ->
-          "SELECT kind, count(*) AS n, sum(amount) AS total, avg(amount) AS mean FROM transfers"
-              + " WHERE amount >= "
-              + w * 1000
-              + " GROUP BY kind";
-      case 1 ->
-          "SELECT branch_id, count(*) AS n, sum(balance) AS total, min(balance) AS lowest,"
-              + " max(balance) AS highest FROM accounts WHERE status <> 'closed' AND balance >= "
-              + w * 500
-              + " GROUP BY branch_id";
-      case 2 ->
-          "SELECT product_id, count(*) AS n, sum(qty) AS units FROM orders WHERE status = "
-              + w % 5
-              + " AND qty >= "
-              + (1 + w / 5)
-              + " GROUP BY product_id";
-      case 3 ->
-          "SELECT src_account % "
-              + (10 + w)
-              + " AS bucket, count(*) AS n, sum(amount) AS total FROM transfers GROUP BY"
-              + " src_account % "
-              + (10 + w);
-      default ->
-          "SELECT category, count(*) AS n, avg(price) AS mean_price, max(price) AS top_price"
-              + " FROM products WHERE price >= "
-              + w * 20
-              + " GROUP BY category";
-    };
-  }
-
-  private static String join(int v) {
-    int w = v / 3;
-    return switch (v % 3) {
-      case 0 ->
-          "SELECT o.id, o.qty, p.name, p.price FROM orders o JOIN products p ON p.id ="
-              + " o.product_id WHERE p.category = "
-              + w % 20
-              + " AND o.qty >= "
-              + (1 + w / 20);
-      case 1 ->
-          "SELECT t.id, t.amount, a.owner, a.status FROM transfers t JOIN accounts a ON a.id ="
-              + " t.src_account WHERE t.kind = "
-              + w % 8
-              + " AND t.amount >= "
-              + (w / 8) * 1000;
-      default ->
-          "SELECT a.id, a.balance, b.name, b.region FROM accounts a JOIN branches b ON b.id ="
-              + " a.branch_id WHERE b.region = "
-              + w % 10
-              + " AND a.balance >= "
-              + (w / 10) * 1000;
-    };
-  }
-
-  private static String joinAggregate(int v) {
-    int w = v / 5;
-    return switch (v % 5) {
-      case 0 ->
-          "SELECT p.category, count(*) AS n, sum(o.qty) AS units FROM orders o JOIN products p"
-              + " ON p.id = o.product_id WHERE o.status = "
-              + w % 5
-              + " AND o.qty >= "
-              + (1 + w / 5)
-              + " GROUP BY p.category";
-      case 1 ->
-          "SELECT b.region, count(*) AS n, sum(t.amount) AS total FROM transfers t JOIN accounts"
-              + " a ON a.id = t.src_account JOIN branches b ON b.id = a.branch_id WHERE t.kind = "
-              + w % 8
-              + " AND t.amount >= "
-              + (w / 8) * 1000
-              + " GROUP BY b.region";
-      case 2 ->
-          "SELECT a.branch_id, count(*) AS n, sum(t.amount) AS total, max(t.amount) AS largest"
-              + " FROM transfers t JOIN accounts a ON a.id = t.dst_account WHERE t.amount >= "
-              + w * 1000
-              + " GROUP BY a.branch_id";
-      case 3 ->
-          "SELECT b.region, a.status, count(*) AS n, sum(a.balance) AS total FROM accounts a"
-              + " JOIN branches b ON b.id = a.branch_id WHERE a.balance >= "
-              + w * 1000
-              + " GROUP BY b.region, a.status";
-      default ->
-          "SELECT p.category, count(DISTINCT o.account_id) AS buyers, count(*) AS n FROM orders"
-              + " o JOIN products p ON p.id = o.product_id WHERE o.status = "
-              + w % 5
-              + " AND o.qty >= "
-              + (1 + w / 5)
-              + " GROUP BY p.category";
-    };
-  }
-
   // ---------------------------------------------------------------- the run
 
   private int run() throws Exception {
-    List<Def> defs = definitions(tables);
+    List<Def> defs = FleetQueries.definitions(tables);
     PostgresBinaries bin = PostgresBinaries.preferSystem();
     cluster = LocalCluster.start(bin);
     try {
@@ -589,8 +415,8 @@ public final class FleetBenchmark {
       r.scrapeStart = scrape();
       r.dbStart = dbClock();
       String walStart = scalar("SELECT pg_current_wal_lsn()::text");
-      long gcCount0 = gcCount();
-      long gcMillis0 = gcMillis();
+      long gcCount0 = ProcessTicks.gcCount();
+      long gcMillis0 = ProcessTicks.gcMillis();
       long changes0 = writer.committed.get();
       long w0 = System.nanoTime();
       writer.measuring = true;
@@ -619,8 +445,8 @@ public final class FleetBenchmark {
       r.windowSeconds = (System.nanoTime() - w0) / 1e9;
       r.fast = sampler.fast;
       r.slow = sampler.slow;
-      r.gcCount = gcCount() - gcCount0;
-      r.gcMillis = gcMillis() - gcMillis0;
+      r.gcCount = ProcessTicks.gcCount() - gcCount0;
+      r.gcMillis = ProcessTicks.gcMillis() - gcMillis0;
       r.dbEnd = dbClock();
       r.walBytes =
           Long.parseLong(
@@ -910,8 +736,10 @@ public final class FleetBenchmark {
         fast.add(f);
         lastFast.set(f);
         if (i % SLOW_EVERY == 0 || last) {
-          long[] machine = machineTicks();
-          slow.add(new SlowSample(now, postgresTicks(), machine[0], machine[1]));
+          long[] machine = ProcessTicks.machineTicks();
+          slow.add(
+              new SlowSample(
+                  now, ProcessTicks.postgresTicks(postmasterPid), machine[0], machine[1]));
         }
         if (last) {
           return;
@@ -930,75 +758,9 @@ public final class FleetBenchmark {
     }
   }
 
-  /** User + system clock ticks of the postmaster, its reaped children and its live children. */
-  private long postgresTicks() {
-    long total = 0;
-    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-      for (Path p : procs) {
-        long[] st = procStat(p);
-        if (st != null && st[0] == postmasterPid) {
-          total += st[1] + st[2];
-        }
-      }
-    } catch (IOException e) {
-      return -1;
-    }
-    long[] pm = procStat(Path.of("/proc", Long.toString(postmasterPid)));
-    return pm == null ? -1 : total + pm[1] + pm[2] + pm[3] + pm[4];
-  }
-
-  /** {ppid, utime, stime, cutime, cstime} of a process, or null when it is gone. */
-  private static long[] procStat(Path dir) {
-    try {
-      String s = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
-      String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ", -1);
-      return new long[] {
-        Long.parseLong(f[1]),
-        Long.parseLong(f[11]),
-        Long.parseLong(f[12]),
-        Long.parseLong(f[13]),
-        Long.parseLong(f[14])
-      };
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
-  }
-
-  /** {busy, total} clock ticks of all CPUs from /proc/stat. */
-  private static long[] machineTicks() {
-    try {
-      String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
-      String[] f = line.trim().split("\\s+", -1);
-      long total = 0;
-      for (int i = 1; i < Math.min(f.length, 9); i++) {
-        total += Long.parseLong(f[i]);
-      }
-      long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
-      return new long[] {total - idle, total};
-    } catch (IOException | RuntimeException e) {
-      return new long[] {-1, -1};
-    }
-  }
-
   private double gauge(String name) {
     Gauge g = metrics.registry().find(name).gauge();
     return g == null ? Double.NaN : g.value();
-  }
-
-  private static long gcCount() {
-    long n = 0;
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      n += Math.max(0, gc.getCollectionCount());
-    }
-    return n;
-  }
-
-  private static long gcMillis() {
-    long n = 0;
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      n += Math.max(0, gc.getCollectionTime());
-    }
-    return n;
   }
 
   /** The commit-to-visible buckets and the refresh counts of a Prometheus scrape. */
