@@ -324,7 +324,11 @@ final class SqlControlIT {
           c,
           "SELECT pgtrickle.create_stream_table('q_old', '" + query + "', '100ms')",
           "SELECT pgtrickle.create_stream_table('q_alter', '" + query + "', '100ms')");
-      assertThat(p.pipeline().isReady()).isTrue();
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (p.pipeline().streamTables().size() < 2 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(p.pipeline().streamTables()).hasSize(2);
     }
     long queuedBefore = db.queryLong("SELECT count(*) FROM pgtrickle.pgt_queued_calls");
     try (Connection c = db.connect()) {
