@@ -53,6 +53,15 @@ public final class CatalogStore {
     }
   }
 
+  /** The registered stream table of that id, if any. */
+  public static Optional<StreamTableRow> findById(Connection conn, long id) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(SELECT + " WHERE pgt_id = ?")) {
+      ps.setLong(1, id);
+      List<StreamTableRow> rows = read(ps);
+      return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+  }
+
   /**
    * Registers a stream table (status INITIALIZING, no frontier).
    *

@@ -167,14 +167,7 @@ public final class Pipeline implements AutoCloseable {
           && config.cdc().slot().equals(row.slot())
           && !declared.contains(row.name())) {
         try {
-          plans.add(
-              planRuntime(
-                  conn,
-                  row.name(),
-                  row.query(),
-                  RefreshMode.parse(row.refreshMode()),
-                  row.budget(),
-                  row.schedule()));
+          plans.add(planRuntime(conn, row));
         } catch (UserError e) {
           problems.add("stream table " + row.name() + " (created at run time): " + e.getMessage());
         }
@@ -516,6 +509,17 @@ public final class Pipeline implements AutoCloseable {
         List.of());
   }
 
+  /** Plans a registered stream table as its catalog row describes it. */
+  Plan planRuntime(Connection conn, StreamTableRow row) throws SQLException {
+    return planRuntime(
+        conn,
+        row.name(),
+        row.query(),
+        RefreshMode.parse(row.refreshMode()),
+        row.budget(),
+        row.schedule());
+  }
+
   /**
    * Changes a maintained stream table's schedule and refresh mode in place (same storage, same
    * frontier, buffered changes kept).
@@ -534,14 +538,7 @@ public final class Pipeline implements AutoCloseable {
    */
   synchronized void adoptRow(StreamTableRow row) throws SQLException {
     try (Connection conn = db.connect()) {
-      Plan p =
-          planRuntime(
-              conn,
-              row.name(),
-              row.query(),
-              RefreshMode.parse(row.refreshMode()),
-              row.budget(),
-              row.schedule());
+      Plan p = planRuntime(conn, row);
       if (ReplicationSetup.prepareSources(conn, p, config.cdc().publication())) {
         ReplicationSetup.waitForOlderTransactions(conn);
       }

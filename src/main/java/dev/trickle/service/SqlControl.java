@@ -68,17 +68,7 @@ final class SqlControl {
   Object planCreate(JsonNode args) throws SQLException {
     StreamTableRequest request = createRequest(args);
     try (Connection conn = pipeline.database().connect()) {
-      if (CatalogStore.find(conn, request.name()).isPresent()) {
-        throw new UserError("stream table " + request.name() + " already exists");
-      }
-      Plan plan =
-          pipeline.planRuntime(
-              conn,
-              request.name(),
-              request.query(),
-              request.mode(),
-              request.budget(),
-              request.schedule());
+      Plan plan = pipeline.admin().planNew(conn, request);
       // the sources are published now, before the caller fills the table: a change committed
       // after that is in the stream, one before it in the FULL refresh that follows the commit
       try (java.sql.Statement st = conn.createStatement()) {
@@ -481,7 +471,7 @@ final class SqlControl {
 
   private Optional<StreamTableRow> findById(long id) throws SQLException {
     try (Connection conn = pipeline.database().connect()) {
-      return CatalogStore.listAll(conn).stream().filter(r -> r.id() == id).findFirst();
+      return CatalogStore.findById(conn, id);
     }
   }
 

@@ -64,17 +64,7 @@ public final class StreamTableAdmin {
     StreamTable st;
     synchronized (StreamTableAdmin.class) {
       try (Connection conn = db.connect()) {
-        if (CatalogStore.find(conn, request.name()).isPresent()) {
-          throw new UserError("stream table " + request.name() + " already exists");
-        }
-        Plan plan =
-            pipeline.planRuntime(
-                conn,
-                request.name(),
-                request.query(),
-                request.mode(),
-                request.budget(),
-                request.schedule());
+        Plan plan = planNew(conn, request);
         if (ReplicationSetup.prepareSources(conn, plan, publication)) {
           ReplicationSetup.waitForOlderTransactions(conn);
         }
@@ -103,6 +93,25 @@ public final class StreamTableAdmin {
     try (Connection conn = db.connect()) {
       return CatalogStore.find(conn, request.name()).orElseThrow();
     }
+  }
+
+  /**
+   * Plans a stream table that is not registered yet, as the HTTP API and the SQL functions create
+   * it (the same checks, the same errors).
+   *
+   * @throws UserError when it exists already or cannot be maintained as asked
+   */
+  Plan planNew(Connection conn, StreamTableRequest request) throws SQLException {
+    if (CatalogStore.find(conn, request.name()).isPresent()) {
+      throw new UserError("stream table " + request.name() + " already exists");
+    }
+    return pipeline.planRuntime(
+        conn,
+        request.name(),
+        request.query(),
+        request.mode(),
+        request.budget(),
+        request.schedule());
   }
 
   /**
