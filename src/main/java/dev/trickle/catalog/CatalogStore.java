@@ -222,8 +222,16 @@ public final class CatalogStore {
     }
   }
 
-  /** Forgets every frontier of a slot, so that each stream table is filled again. */
+  /**
+   * Forgets every frontier of a slot, so that each stream table is filled again, and the Debezium
+   * offsets kept for it, which name positions of the slot that was lost.
+   */
   public static int forgetFrontiers(Connection conn, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement("DELETE FROM pgtrickle.pgt_cdc_offsets WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      ps.executeUpdate();
+    }
     try (PreparedStatement ps =
         conn.prepareStatement(
             "UPDATE pgtrickle.pgt_stream_tables SET frontier = NULL, status = 'INITIALIZING',"

@@ -31,7 +31,8 @@ public final class Migrations {
           "V6__commit_latency.sql",
           "V7__tune_recommendations.sql",
           "V8__sql_requests.sql",
-          "V9__sql_control.sql");
+          "V9__sql_control.sql",
+          "V10__cdc_offsets.sql");
 
   private Migrations() {}
 

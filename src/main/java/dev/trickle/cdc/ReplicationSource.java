@@ -32,7 +32,7 @@ import reactor.util.retry.Retry;
  * connection alive with status updates and lets the server hold the WAL. Errors end the
  * subscription; {@link #transactions()} resubscribes with exponential backoff.
  */
-public final class ReplicationSource {
+public final class ReplicationSource implements ChangeSource {
   private static final Logger log = LoggerFactory.getLogger(ReplicationSource.class);
 
   private final String jdbcUrl;
@@ -113,6 +113,7 @@ public final class ReplicationSource {
    * @param timeout the longest wait
    * @return whether it was told
    */
+  @Override
   public boolean awaitConfirmSent(Lsn position, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (position.isAfter(confirmSent.get())) {
@@ -135,21 +136,25 @@ public final class ReplicationSource {
    * Hands the requests of the SQL functions (non-transactional messages with prefix {@value
    * TransactionAssembler#REQUEST_PREFIX}) to a listener, called on the reader thread.
    */
+  @Override
   public void onRequest(java.util.function.Consumer<String> listener) {
     this.requests = listener;
   }
 
   /** Sets the position the slot may be confirmed to; sent at once by the reader thread. */
+  @Override
   public void confirm(Lsn position) {
     confirm.accumulateAndGet(position, Lsn::max);
   }
 
   /** Whether the replication connection is currently streaming. */
+  @Override
   public boolean isStreaming() {
     return streaming.get();
   }
 
   /** The last position received from the server. */
+  @Override
   public Lsn lastReceived() {
     return lastReceived.get();
   }
@@ -163,6 +168,7 @@ public final class ReplicationSource {
    *
    * @return the windows
    */
+  @Override
   public Flux<List<WalTransaction>> transactions() {
     return Flux.<List<WalTransaction>>create(sink -> readerThread.schedule(() -> readLoop(sink)))
         .retryWhen(
@@ -277,6 +283,7 @@ public final class ReplicationSource {
   }
 
   /** Stops the reader thread. */
+  @Override
   public void close() {
     readerThread.dispose();
   }

@@ -9,13 +9,13 @@ import java.util.List;
  * to read (it then drains the window itself): no timer, so a window never waits for more than the
  * reader's own loop. Pure; used by the reader thread only.
  */
-final class TransactionWindow {
+public final class TransactionWindow {
   private final int maxTransactions;
   private final long maxWaitNanos;
   private List<WalTransaction> open = new ArrayList<>();
   private long openedAtNanos;
 
-  TransactionWindow(int maxTransactions, long maxWaitNanos) {
+  public TransactionWindow(int maxTransactions, long maxWaitNanos) {
     if (maxTransactions < 1) {
       throw new IllegalArgumentException("a window holds at least one transaction");
     }
@@ -24,7 +24,7 @@ final class TransactionWindow {
   }
 
   /** Adds a transaction; whether the window is now full. */
-  boolean add(WalTransaction tx, long nowNanos) {
+  public boolean add(WalTransaction tx, long nowNanos) {
     if (open.isEmpty()) {
       openedAtNanos = nowNanos;
     }
@@ -33,17 +33,17 @@ final class TransactionWindow {
   }
 
   /** Whether the window holds a transaction that has waited {@code maxWait}. */
-  boolean due(long nowNanos) {
+  public boolean due(long nowNanos) {
     return !open.isEmpty() && nowNanos - openedAtNanos >= maxWaitNanos;
   }
 
   /** Whether it holds nothing. */
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return open.isEmpty();
   }
 
   /** Closes the window: its transactions in order, and a new empty window opened. */
-  List<WalTransaction> drain() {
+  public List<WalTransaction> drain() {
     List<WalTransaction> out = open;
     open = new ArrayList<>();
     return out;

@@ -13,7 +13,7 @@ final class FileParser {
 
   static final List<String> KEYS =
       List.of("version", "database", "cdc", "settings", "stream_tables");
-  static final List<String> CDC_KEYS = List.of("source", "slot", "publication");
+  static final List<String> CDC_KEYS = List.of("source", "slot", "publication", "debezium");
 
   private FileParser() {}
 
@@ -88,12 +88,33 @@ final class FileParser {
     String source = check(entries, "source", defaults.source(), reader);
     String slot = check(entries, "slot", defaults.slot(), reader);
     String publication = check(entries, "publication", defaults.publication(), reader);
+    Map<String, String> debezium = debezium(entries.get("debezium"), reader);
     if (reader.problemCount() != before) {
       return Optional.empty();
     }
     return Optional.of(
         new Located<>(
-            new CdcConfig(source, slot, publication), reader.file(), NodeReader.line(node)));
+            new CdcConfig(source, slot, publication, debezium),
+            reader.file(),
+            NodeReader.line(node)));
+  }
+
+  private static Map<String, String> debezium(NodeTuple tuple, NodeReader reader) {
+    if (tuple == null) {
+      return Map.of();
+    }
+    Map<String, NodeTuple> entries = reader.mapping(tuple.getValueNode(), "cdc.debezium", null);
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
+      String path = "cdc.debezium." + e.getKey();
+      Optional<String> problem = CdcConfig.debeziumKeyProblem(e.getKey());
+      if (problem.isPresent()) {
+        reader.problem(e.getValue().getKeyNode(), path, problem.get());
+        continue;
+      }
+      reader.scalar(e.getValue().getValueNode(), path).ifPresent(v -> out.put(e.getKey(), v));
+    }
+    return out;
   }
 
   private static String check(

@@ -51,7 +51,8 @@ final class NodeReader {
 
   /**
    * Returns the entries of a mapping by key, after reporting unknown and duplicate keys. A null
-   * value reads as an empty mapping; another non-mapping is reported and reads as empty.
+   * value reads as an empty mapping; another non-mapping is reported and reads as empty. A null
+   * {@code allowed} accepts every key.
    */
   Map<String, NodeTuple> mapping(Node node, String path, List<String> allowed) {
     Map<String, NodeTuple> entries = new LinkedHashMap<>();
@@ -70,7 +71,7 @@ final class NodeReader {
       }
       String key = keyScalar.getValue();
       String keyPath = join(path, key);
-      if (!allowed.contains(key)) {
+      if (allowed != null && !allowed.contains(key)) {
         problem(keyNode, keyPath, "unknown key (allowed: " + String.join(", ", allowed) + ")");
       } else if (entries.containsKey(key)) {
         int first = line(entries.get(key).getKeyNode());

@@ -4,9 +4,11 @@ import dev.trickle.catalog.CatalogStore;
 import dev.trickle.catalog.Migrations;
 import dev.trickle.catalog.StreamTableRow;
 import dev.trickle.cdc.ChangeRouter;
+import dev.trickle.cdc.ChangeSource;
 import dev.trickle.cdc.ChangeStore;
 import dev.trickle.cdc.FenceRegistry;
 import dev.trickle.cdc.ReplicationSource;
+import dev.trickle.cdc.debezium.DebeziumSource;
 import dev.trickle.config.CdcSettings;
 import dev.trickle.config.PipelineConfig;
 import dev.trickle.config.RefreshMode;
@@ -63,7 +65,7 @@ public final class Pipeline implements AutoCloseable {
           });
   private final List<StreamTable> tables = new ArrayList<>();
   private volatile long catalogOkAtNanos;
-  private ReplicationSource source;
+  private ChangeSource source;
   private Disposable subscription;
   private RefreshExecutor executor;
   private TemplateCache templates;
@@ -106,13 +108,6 @@ public final class Pipeline implements AutoCloseable {
 
   private List<Plan> plan(Connection conn, Map<TableRef, StreamTableRow> existing)
       throws SQLException {
-    if (!"pgoutput".equals(config.cdc().source())) {
-      throw new UserError(
-          config.files().get(0)
-              + ": cdc.source: "
-              + config.cdc().source()
-              + " is not available yet; use pgoutput");
-    }
     List<Plan> plans = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     boolean identityFull = config.settings().cdc().setReplicaIdentityFull();
@@ -291,18 +286,32 @@ public final class Pipeline implements AutoCloseable {
     }
     tables.forEach(this::watchLag);
     source =
-        new ReplicationSource(
-            db.jdbcUrl(),
-            db.properties(),
-            slot,
-            publication,
-            cdc.statusInterval(),
-            cdc.reconnectBackoffMax(),
-            () -> fences.hasWaiting() ? 0 : store.bytes(),
-            (long) cdc.bufferMaxMb() * 1024 * 1024,
-            store::noteIdlePosition,
-            cdc.batchMaxTransactions(),
-            cdc.batchMaxWait());
+        config.cdc().isDebezium()
+            ? new DebeziumSource(
+                db.url(),
+                db.properties(),
+                slot,
+                publication,
+                cdc.statusInterval(),
+                cdc.reconnectBackoffMax(),
+                () -> fences.hasWaiting() ? 0 : store.bytes(),
+                (long) cdc.bufferMaxMb() * 1024 * 1024,
+                store::noteIdlePosition,
+                cdc.batchMaxTransactions(),
+                cdc.batchMaxWait(),
+                config.cdc().debezium())
+            : new ReplicationSource(
+                db.jdbcUrl(),
+                db.properties(),
+                slot,
+                publication,
+                cdc.statusInterval(),
+                cdc.reconnectBackoffMax(),
+                () -> fences.hasWaiting() ? 0 : store.bytes(),
+                (long) cdc.bufferMaxMb() * 1024 * 1024,
+                store::noteIdlePosition,
+                cdc.batchMaxTransactions(),
+                cdc.batchMaxWait());
     slotKeeper =
         new SlotKeeper(
             db,

@@ -1,8 +1,8 @@
 package dev.trickle.service;
 
 import dev.trickle.catalog.CatalogStore;
+import dev.trickle.cdc.ChangeSource;
 import dev.trickle.cdc.ChangeStore;
-import dev.trickle.cdc.ReplicationSource;
 import dev.trickle.model.Lsn;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,7 +29,7 @@ final class SlotKeeper {
 
   private final Database db;
   private final ChangeStore store;
-  private final ReplicationSource source;
+  private final ChangeSource source;
   private final String slot;
   private final String publication;
   private final Runnable catalogOk;
@@ -41,7 +41,7 @@ final class SlotKeeper {
   SlotKeeper(
       Database db,
       ChangeStore store,
-      ReplicationSource source,
+      ChangeSource source,
       String slot,
       String publication,
       Lsn recorded,

@@ -22,6 +22,14 @@ public final class PipelineFixture implements AutoCloseable {
   }
 
   /**
+   * The change source the integration tests run on: {@code pgoutput} unless the system property
+   * {@code trickle.test.cdc.source} says {@code debezium} (the parity run in the build).
+   */
+  public static String cdcSource() {
+    return System.getProperty("trickle.test.cdc.source", "pgoutput");
+  }
+
+  /**
    * Writes a pipeline file for {@code db} with the given stream tables and extra settings.
    *
    * @param db the database
@@ -39,6 +47,9 @@ public final class PipelineFixture implements AutoCloseable {
             + db.postgresUrl()
             + "\n"
             + "cdc:\n"
+            + "  source: "
+            + cdcSource()
+            + "\n"
             + "  slot: "
             + slot
             + "\n"

@@ -1,0 +1,329 @@
+package dev.trickle.cdc.debezium;
+
+import dev.trickle.cdc.ChangeSource;
+import dev.trickle.cdc.ReplicationSource;
+import dev.trickle.cdc.TransactionWindow;
+import dev.trickle.cdc.WalTransaction;
+import dev.trickle.config.DatabaseUrl;
+import dev.trickle.model.Lsn;
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import java.io.IOException;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.util.retry.Retry;
+
+/**
+ * The embedded Debezium PostgreSQL connector (pgoutput plugin, Trickle's slot and publication) as a
+ * {@link ChangeSource}. The engine's records are folded into committed transactions by a {@link
+ * RecordAssembler} and handed on in windows, like the native reader's. The engine thread blocks
+ * while downstream has no demand or the buffers are over budget, so the connector's queue fills and
+ * the server holds the WAL.
+ *
+ * <p>Exactly once: records are marked processed (and so reach the offset store in {@code
+ * pgtrickle.pgt_cdc_offsets} and the slot's confirmed position) only once {@link #confirm} has
+ * named a position at or past them, i.e. once every stream table's committed frontier includes
+ * them. The connector therefore restarts at or before the first transaction some stream table has
+ * not absorbed; transactions received again are skipped by the frontiers.
+ */
+public final class DebeziumSource implements ChangeSource {
+  private static final Logger log = LoggerFactory.getLogger(DebeziumSource.class);
+
+  /** Debezium properties Trickle sets unless the pipeline's {@code cdc.debezium} map does. */
+  static final Map<String, String> TUNABLE_DEFAULTS =
+      Map.of(
+          "heartbeat.interval.ms", "500",
+          "poll.interval.ms", "5",
+          "max.batch.size", "4096",
+          "max.queue.size", "16384");
+
+  private final DatabaseUrl url;
+  private final Properties credentials;
+  private final String slot;
+  private final String publication;
+  private final Duration statusInterval;
+  private final Duration maxBackoff;
+  private final LongSupplier bufferedBytes;
+  private final long maxBufferedBytes;
+  private final ReplicationSource.IdleListener idleListener;
+  private final int windowMaxTransactions;
+  private final Duration windowMaxWait;
+  private final Map<String, String> userProperties;
+  private final AtomicReference<Lsn> confirm = new AtomicReference<>(Lsn.ZERO);
+  private final AtomicReference<Lsn> confirmSent = new AtomicReference<>(Lsn.ZERO);
+  private final AtomicReference<Lsn> lastReceived = new AtomicReference<>(Lsn.ZERO);
+  private final AtomicBoolean streaming = new AtomicBoolean();
+  private volatile Consumer<String> requests = r -> {};
+
+  /** A record whose offset the connector may store once its position is confirmed. */
+  private record Confirmable(Lsn position, RecordChangeEvent<SourceRecord> event) {}
+
+  /**
+   * Creates a source; nothing connects until {@link #transactions()} is subscribed.
+   *
+   * @param url the database (host, port, database, user, sslmode)
+   * @param credentials connection properties holding the password, if any
+   * @param slot replication slot name
+   * @param publication publication name
+   * @param statusInterval how often the connector reports its position
+   * @param maxBackoff upper bound of the restart backoff
+   * @param bufferedBytes current bytes held downstream
+   * @param maxBufferedBytes reading pauses above this
+   * @param idleListener told about idle positions
+   * @param windowMaxTransactions the most transactions in one window
+   * @param windowMaxWait the longest a window stays open after its first transaction
+   * @param userProperties the pipeline's {@code cdc.debezium} properties
+   */
+  public DebeziumSource(
+      DatabaseUrl url,
+      Properties credentials,
+      String slot,
+      String publication,
+      Duration statusInterval,
+      Duration maxBackoff,
+      LongSupplier bufferedBytes,
+      long maxBufferedBytes,
+      ReplicationSource.IdleListener idleListener,
+      int windowMaxTransactions,
+      Duration windowMaxWait,
+      Map<String, String> userProperties) {
+    this.url = url;
+    this.credentials = credentials;
+    this.slot = slot;
+    this.publication = publication;
+    this.statusInterval = statusInterval;
+    this.maxBackoff = maxBackoff;
+    this.bufferedBytes = bufferedBytes;
+    this.maxBufferedBytes = maxBufferedBytes;
+    this.idleListener = idleListener;
+    this.windowMaxTransactions = windowMaxTransactions;
+    this.windowMaxWait = windowMaxWait;
+    this.userProperties = Map.copyOf(userProperties);
+  }
+
+  @Override
+  public Flux<List<WalTransaction>> transactions() {
+    return Flux.<List<WalTransaction>>create(this::run)
+        .retryWhen(
+            Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
+                .maxBackoff(maxBackoff)
+                .transientErrors(true)
+                .doBeforeRetry(
+                    s ->
+                        log.warn(
+                            "Debezium engine stopped ({}); restarting, attempt {}",
+                            oneLine(s.failure()),
+                            s.totalRetries() + 1)));
+  }
+
+  private void run(FluxSink<List<WalTransaction>> sink) {
+    AtomicBoolean cancelled = new AtomicBoolean();
+    AtomicBoolean stopped = new AtomicBoolean();
+    String binding =
+        CatalogOffsetStore.bind(
+            () -> DriverManager.getConnection(url.toJdbcUrl(), credentials), slot);
+    Deque<Confirmable> confirmables = new ArrayDeque<>();
+    RecordAssembler assembler = new RecordAssembler(r -> requests.accept(r));
+    TransactionWindow window =
+        new TransactionWindow(windowMaxTransactions, windowMaxWait.toNanos());
+    DebeziumEngine<RecordChangeEvent<SourceRecord>> engine =
+        DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+            .using(properties(binding))
+            .using(
+                new DebeziumEngine.ConnectorCallback() {
+                  @Override
+                  public void taskStarted() {
+                    streaming.set(true);
+                    log.info("Debezium streaming from slot {} (publication {})", slot, publication);
+                  }
+
+                  @Override
+                  public void taskStopped() {
+                    streaming.set(false);
+                  }
+                })
+            .using(
+                (success, message, error) -> {
+                  streaming.set(false);
+                  stopped.set(true);
+                  CatalogOffsetStore.unbind(binding);
+                  if (cancelled.get()) {
+                    sink.complete();
+                  } else if (error != null) {
+                    sink.error(error);
+                  } else {
+                    sink.error(new IllegalStateException("Debezium engine stopped: " + message));
+                  }
+                })
+            .notifying(
+                (records, committer) -> {
+                  for (RecordChangeEvent<SourceRecord> event : records) {
+                    RecordAssembler.Outcome out = assembler.accept(event.record());
+                    out.transaction()
+                        .ifPresent(
+                            tx -> {
+                              if (window.add(tx, System.nanoTime())) {
+                                sink.next(window.drain());
+                              }
+                            });
+                    if (out.position() != null) {
+                      confirmables.addLast(new Confirmable(out.position(), event));
+                      if (out.idle()) {
+                        idleListener.idleAt(out.position());
+                      }
+                    }
+                  }
+                  lastReceived.set(assembler.lastPosition());
+                  if (!window.isEmpty()) {
+                    sink.next(window.drain()); // the batch is consumed: caught up for now
+                  }
+                  markConfirmed(confirmables, committer);
+                  while (!cancelled.get()
+                      && (sink.requestedFromDownstream() <= 0
+                          || bufferedBytes.getAsLong() > maxBufferedBytes)) {
+                    Thread.sleep(5);
+                    markConfirmed(confirmables, committer);
+                  }
+                })
+            .build();
+    ExecutorService thread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "trickle-debezium");
+              t.setDaemon(true);
+              return t;
+            });
+    sink.onDispose(
+        () -> {
+          cancelled.set(true);
+          try {
+            if (!stopped.get()) {
+              engine.close();
+            }
+          } catch (IOException | RuntimeException e) {
+            log.warn("stopping the Debezium engine: {}", oneLine(e));
+          }
+          thread.shutdown();
+        });
+    thread.execute(engine);
+  }
+
+  /** Lets the connector store the newest offset at or before the confirmed position. */
+  private void markConfirmed(
+      Deque<Confirmable> confirmables,
+      DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+      throws InterruptedException {
+    Lsn target = confirm.get();
+    Confirmable last = null;
+    while (!confirmables.isEmpty() && !confirmables.peekFirst().position().isAfter(target)) {
+      last = confirmables.removeFirst();
+    }
+    if (last == null) {
+      return;
+    }
+    committer.markProcessed(last.event());
+    committer.markBatchFinished();
+    confirmSent.accumulateAndGet(last.position(), Lsn::max);
+  }
+
+  private Properties properties(String binding) {
+    Properties p = new Properties();
+    p.putAll(TUNABLE_DEFAULTS);
+    p.setProperty("status.update.interval.ms", Long.toString(statusInterval.toMillis()));
+    p.putAll(userProperties);
+    p.setProperty("name", "trickle-" + slot);
+    p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+    p.setProperty("offset.storage", CatalogOffsetStore.class.getName());
+    p.setProperty(CatalogOffsetStore.BINDING, binding);
+    p.setProperty("offset.flush.interval.ms", "0");
+    p.setProperty("database.hostname", url.host());
+    p.setProperty("database.port", Integer.toString(url.port()));
+    p.setProperty("database.user", url.user());
+    String password = credentials.getProperty("password");
+    if (password != null) {
+      p.setProperty("database.password", password);
+    }
+    p.setProperty("database.dbname", url.database());
+    String sslmode = url.params().get("sslmode");
+    if (sslmode != null && !userProperties.containsKey("database.sslmode")) {
+      p.setProperty("database.sslmode", sslmode);
+    }
+    p.setProperty("topic.prefix", "trickle");
+    p.setProperty("plugin.name", "pgoutput");
+    p.setProperty("slot.name", slot);
+    p.setProperty("publication.name", publication);
+    p.setProperty("publication.autocreate.mode", "disabled");
+    p.setProperty("snapshot.mode", "no_data");
+    p.setProperty("provide.transaction.metadata", "true");
+    p.setProperty("skipped.operations", "none");
+    p.setProperty("tombstones.on.delete", "false");
+    p.setProperty("converters", "pgtext");
+    p.setProperty("pgtext.type", PgTextConverter.class.getName());
+    return p;
+  }
+
+  @Override
+  public void confirm(Lsn position) {
+    confirm.accumulateAndGet(position, Lsn::max);
+  }
+
+  @Override
+  public boolean awaitConfirmSent(Lsn position, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (position.isAfter(confirmSent.get())) {
+      if (System.nanoTime() > deadline || !streaming.get()) {
+        return false;
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public boolean isStreaming() {
+    return streaming.get();
+  }
+
+  @Override
+  public Lsn lastReceived() {
+    return lastReceived.get();
+  }
+
+  @Override
+  public void onRequest(Consumer<String> listener) {
+    this.requests = listener;
+  }
+
+  @Override
+  public void close() {
+    streaming.set(false);
+  }
+
+  private static String oneLine(Throwable t) {
+    String m = t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+  }
+}
