@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -53,7 +55,8 @@ public final class DebeziumSource implements ChangeSource {
           "heartbeat.interval.ms", "500",
           "poll.interval.ms", "5",
           "max.batch.size", "4096",
-          "max.queue.size", "16384");
+          "max.queue.size", "16384",
+          "retriable.restart.connector.wait.ms", "1000");
 
   private final DatabaseUrl url;
   private final Properties credentials;
@@ -72,6 +75,21 @@ public final class DebeziumSource implements ChangeSource {
   private final AtomicReference<Lsn> lastReceived = new AtomicReference<>(Lsn.ZERO);
   private final AtomicBoolean streaming = new AtomicBoolean();
   private volatile Consumer<String> requests = r -> {};
+  private volatile long lastRecordNanos = System.nanoTime();
+  private final AtomicBoolean nudging = new AtomicBoolean();
+  private final ScheduledExecutorService nudger =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "trickle-debezium-nudge");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** How long without records before the connector is nudged. */
+  static final Duration NUDGE_INTERVAL = Duration.ofSeconds(2);
+
+  /** WAL written by others past the last received position that warrants a nudge. */
+  static final long OTHERS_WROTE_BYTES = 4096;
 
   /** A record whose offset the connector may store once its position is confirmed. */
   private record Confirmable(Lsn position, RecordChangeEvent<SourceRecord> event) {}
@@ -151,8 +169,7 @@ public final class DebeziumSource implements ChangeSource {
                 new DebeziumEngine.ConnectorCallback() {
                   @Override
                   public void taskStarted() {
-                    streaming.set(true);
-                    log.info("Debezium streaming from slot {} (publication {})", slot, publication);
+                    log.info("Debezium connector started on slot {} ({})", slot, publication);
                   }
 
                   @Override
@@ -175,6 +192,11 @@ public final class DebeziumSource implements ChangeSource {
                 })
             .notifying(
                 (records, committer) -> {
+                  // records (at least heartbeats) arrive only once the slot is being streamed
+                  streaming.set(true);
+                  if (records.stream().anyMatch(e -> !isHeartbeat(e.record()))) {
+                    lastRecordNanos = System.nanoTime();
+                  }
                   for (RecordChangeEvent<SourceRecord> event : records) {
                     RecordAssembler.Outcome out = assembler.accept(event.record());
                     out.transaction()
@@ -224,6 +246,46 @@ public final class DebeziumSource implements ChangeSource {
           thread.shutdown();
         });
     thread.execute(engine);
+    if (nudging.compareAndSet(false, true)) {
+      var unused =
+          nudger.scheduleWithFixedDelay(
+              this::nudgeWhenOthersWrite,
+              NUDGE_INTERVAL.toMillis(),
+              NUDGE_INTERVAL.toMillis(),
+              TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * The connector learns new positions only from records: while only tables outside the publication
+   * change, it would hold the slot (and the server's WAL) where it is. When the server has written
+   * more than {@link #OTHERS_WROTE_BYTES} past the last position received and nothing arrived for a
+   * {@link #NUDGE_INTERVAL}, an empty transaction with a logical message is committed; it arrives
+   * as a transaction of its own, and the slot may move past it.
+   */
+  private void nudgeWhenOthersWrite() {
+    if (!streaming.get() || System.nanoTime() - lastRecordNanos < NUDGE_INTERVAL.toNanos()) {
+      return;
+    }
+    try (java.sql.Connection conn =
+            DriverManager.getConnection(url.toJdbcUrl(), nudgeProperties());
+        java.sql.Statement st = conn.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      Lsn server = Lsn.parse(rs.getString(1));
+      if (server.value() - lastReceived.get().value() > OTHERS_WROTE_BYTES) {
+        st.execute("SELECT pg_logical_emit_message(true, 'trickle.heartbeat', '')");
+      }
+    } catch (java.sql.SQLException | RuntimeException e) {
+      log.debug("cannot nudge the Debezium connector: {}", oneLine(e));
+    }
+  }
+
+  private Properties nudgeProperties() {
+    Properties p = new Properties();
+    p.putAll(credentials);
+    p.setProperty("ApplicationName", "trickle-debezium-nudge");
+    return p;
   }
 
   /** Lets the connector store the newest offset at or before the confirmed position. */
@@ -266,7 +328,7 @@ public final class DebeziumSource implements ChangeSource {
     if (sslmode != null && !userProperties.containsKey("database.sslmode")) {
       p.setProperty("database.sslmode", sslmode);
     }
-    p.setProperty("topic.prefix", "trickle");
+    p.setProperty("topic.prefix", "trickle_" + slot); // names the connector's JMX beans too
     p.setProperty("plugin.name", "pgoutput");
     p.setProperty("slot.name", slot);
     p.setProperty("publication.name", publication);
@@ -320,6 +382,11 @@ public final class DebeziumSource implements ChangeSource {
   @Override
   public void close() {
     streaming.set(false);
+    nudger.shutdownNow();
+  }
+
+  private static boolean isHeartbeat(SourceRecord record) {
+    return record.topic() != null && record.topic().startsWith("__debezium-heartbeat");
   }
 
   private static String oneLine(Throwable t) {
