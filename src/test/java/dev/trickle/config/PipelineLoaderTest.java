@@ -75,7 +75,35 @@ final class PipelineLoaderTest {
   void load_unknownKey_namesFileLineAndKey() {
     Path file = write(dir, "p.yaml", HEAD + "cdc:\n  sloth: x\n");
     assertThat(error(file))
-        .isEqualTo(file + ":5: cdc.sloth: unknown key (allowed: source, slot, publication)");
+        .isEqualTo(
+            file + ":5: cdc.sloth: unknown key (allowed: source, slot, publication, debezium)");
+  }
+
+  @Test
+  void load_debeziumProperties_passThrough() {
+    Path file =
+        write(
+            dir,
+            "p.yaml",
+            HEAD
+                + "cdc:\n  source: debezium\n  debezium:\n    max.batch.size: 8192\n"
+                + "    heartbeat.interval.ms: ${HB:-250}\n");
+    CdcConfig cdc = load(file, Map.of()).cdc();
+    assertThat(cdc.isDebezium()).isTrue();
+    assertThat(cdc.debezium())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("max.batch.size", "8192", "heartbeat.interval.ms", "250"));
+  }
+
+  @Test
+  void load_debeziumPropertyTrickleSets_namesFileLineAndKey() {
+    Path file =
+        write(
+            dir,
+            "p.yaml",
+            HEAD + "cdc:\n  source: debezium\n  debezium:\n    snapshot.mode: initial\n");
+    assertThat(error(file))
+        .startsWith(file + ":7: cdc.debezium.snapshot.mode: snapshot.mode is set by Trickle");
   }
 
   @Test
