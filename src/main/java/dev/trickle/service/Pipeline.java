@@ -145,6 +145,7 @@ public final class Pipeline implements AutoCloseable {
                 spec.budget(),
                 spec.effectiveSchedule(config.settings()),
                 identityFull,
+                config.cdc().source(),
                 StreamTablePlanner.limits(config.settings()),
                 existing.containsKey(name),
                 order.prelude(name, planned));
@@ -513,6 +514,7 @@ public final class Pipeline implements AutoCloseable {
         budget,
         schedule,
         config.settings().cdc().setReplicaIdentityFull(),
+        config.cdc().source(),
         StreamTablePlanner.limits(config.settings()),
         CatalogStore.find(conn, name).isPresent(),
         List.of());

@@ -53,13 +53,18 @@ public record Preview(
    * @param conn an autocommit connection
    * @param query the defining query
    * @param setReplicaIdentityFull whether Trickle may set REPLICA IDENTITY FULL
+   * @param cdcSource the change source the stream table would be maintained from
    * @param limits the delta engine's guards
    * @return the preview
    * @throws dev.trickle.model.UserError when the query is invalid
    * @throws SQLException on database failures
    */
   public static Preview of(
-      Connection conn, String query, boolean setReplicaIdentityFull, DvmLimits limits)
+      Connection conn,
+      String query,
+      boolean setReplicaIdentityFull,
+      String cdcSource,
+      DvmLimits limits)
       throws SQLException {
     Plan plan;
     try {
@@ -72,6 +77,7 @@ public record Preview(
               dev.trickle.config.ResourceBudget.DEFAULTS,
               Duration.ofSeconds(1),
               setReplicaIdentityFull,
+              cdcSource,
               limits,
               false,
               List.of());

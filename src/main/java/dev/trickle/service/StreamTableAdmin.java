@@ -216,6 +216,7 @@ public final class StreamTableAdmin {
           conn,
           query,
           pipeline.config().settings().cdc().setReplicaIdentityFull(),
+          pipeline.config().cdc().source(),
           StreamTablePlanner.limits(pipeline.config().settings()));
     }
   }

@@ -45,6 +45,8 @@ public final class StreamTablePlanner {
    * @param budget preset, workers and memory
    * @param schedule schedule
    * @param setReplicaIdentityFull whether Trickle may set REPLICA IDENTITY FULL on sources
+   * @param cdcSource the change source, {@code pgoutput} or {@code debezium} (which cannot carry
+   *     every value exactly: {@link SourceValueLimits})
    * @param limits the delta engine's guards
    * @param alreadyRegistered whether the catalog already holds this stream table
    * @param prelude statements run first in the planning transaction (which is rolled back): the
@@ -61,6 +63,7 @@ public final class StreamTablePlanner {
       dev.trickle.config.ResourceBudget budget,
       Duration schedule,
       boolean setReplicaIdentityFull,
+      String cdcSource,
       DvmLimits limits,
       boolean alreadyRegistered,
       List<String> prelude)
@@ -100,6 +103,7 @@ public final class StreamTablePlanner {
               mode,
               probe,
               setReplicaIdentityFull,
+              cdcSource,
               limits,
               identityFull,
               warnings);
@@ -160,6 +164,7 @@ public final class StreamTablePlanner {
       RefreshMode mode,
       ProbeResult probe,
       boolean setReplicaIdentityFull,
+      String cdcSource,
       DvmLimits limits,
       List<TableRef> identityFull,
       List<String> warnings)
@@ -246,6 +251,9 @@ public final class StreamTablePlanner {
               identityBlocker(source, setReplicaIdentityFull, identityFull, "has no primary key");
         }
       }
+    }
+    if (blocker == null) {
+      blocker = SourceValueLimits.blocker(cdcSource, strategy, probe.sources());
     }
     if (blocker == null) {
       return strategy;

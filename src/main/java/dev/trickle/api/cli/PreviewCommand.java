@@ -39,7 +39,13 @@ final class PreviewCommand implements Callable<Integer> {
       throw new UserError("--url: " + e.getMessage());
     }
     try (Connection conn = new Database(db).connect()) {
-      Preview v = Preview.of(conn, query, true, dev.trickle.dvm.DvmLimits.DEFAULTS);
+      Preview v =
+          Preview.of(
+              conn,
+              query,
+              true,
+              dev.trickle.config.CdcConfig.defaults().source(),
+              dev.trickle.dvm.DvmLimits.DEFAULTS);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("source_tables", v.sourceTables());
       m.put("refresh_strategy", v.refreshStrategy());

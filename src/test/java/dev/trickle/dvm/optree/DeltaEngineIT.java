@@ -189,6 +189,7 @@ final class DeltaEngineIT {
             dev.trickle.config.ResourceBudget.DEFAULTS,
             Duration.ofSeconds(1),
             true,
+            "pgoutput",
             DvmLimits.DEFAULTS,
             false,
             java.util.List.of());

@@ -94,6 +94,7 @@ final class FrontEndIT {
             dev.trickle.config.ResourceBudget.DEFAULTS,
             Duration.ofSeconds(1),
             true,
+            "pgoutput",
             DvmLimits.DEFAULTS,
             false,
             java.util.List.of());
