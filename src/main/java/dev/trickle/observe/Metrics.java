@@ -205,6 +205,22 @@ public final class Metrics {
   }
 
   /**
+   * Records that a start-up found a possible gap in the change stream and fills the slot's stream
+   * tables again.
+   *
+   * @param reason {@code slot_dropped}, {@code slot_moved} or {@code slot_invalidated}
+   */
+  public void slotGap(String reason) {
+    Counter.builder("pg_trickle.slot.gaps")
+        .description(
+            "Start-ups that found the slot dropped, moved or invalidated and filled its stream"
+                + " tables again")
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  /**
    * Registers a gauge of one stream table (tag {@code stream_table}), read on every scrape.
    *
    * @return its id, for {@link #remove}

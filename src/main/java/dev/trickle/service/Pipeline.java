@@ -213,7 +213,8 @@ public final class Pipeline implements AutoCloseable {
       List<Plan> plans = plan(conn, existing);
       Migrations.migrate(conn);
       ReplicationSetup.ensurePublication(conn, publication);
-      ReplicationSetup.ensureSlot(conn, slot, publication);
+      ReplicationSetup.ensureSlot(conn, slot, publication)
+          .ifPresent(gap -> metrics.slotGap(gap.name().toLowerCase(java.util.Locale.ROOT)));
       existing.clear();
       for (StreamTableRow r : CatalogStore.listAll(conn)) {
         existing.put(r.name(), r);
@@ -396,10 +397,36 @@ public final class Pipeline implements AutoCloseable {
     return notReadyReason().isEmpty();
   }
 
+  private static final String SLOT_LOST =
+      "the replication slot was invalidated by the server (wal_status lost, max_slot_wal_keep_size):"
+          + " changes were lost; restart Trickle to create it again and fill its stream tables";
+
+  private volatile boolean slotLostLogged;
+
+  /** Whether the server has invalidated the slot (checked only while not streaming). */
+  private boolean slotInvalidated() {
+    try (Connection conn = db.connect();
+        PreparedStatement ps =
+            conn.prepareStatement(
+                "SELECT wal_status = 'lost' FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, config.cdc().slot());
+      try (ResultSet rs = ps.executeQuery()) {
+        boolean lost = rs.next() && rs.getBoolean(1);
+        if (lost && !slotLostLogged) {
+          slotLostLogged = true;
+          log.error("replication slot {}: {}", config.cdc().slot(), SLOT_LOST);
+        }
+        return lost;
+      }
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
   /** Why the pipeline is not ready, or empty. Checks the catalog when not seen lately. */
   public Optional<String> notReadyReason() {
     if (source == null || !source.isStreaming()) {
-      return Optional.of("replication is not streaming");
+      return Optional.of(slotInvalidated() ? SLOT_LOST : "replication is not streaming");
     }
     if (System.nanoTime() - catalogOkAtNanos >= Duration.ofSeconds(5).toNanos()) {
       try (Connection conn = db.connect();

@@ -57,13 +57,32 @@ final class ReplicationSetup {
     log.info("created publication {}", publication);
   }
 
-  static void ensureSlot(Connection conn, String slot, String publication) throws SQLException {
+  /** Why a start-up found that changes may have been missed, for the log and a metric. */
+  enum Gap {
+    /** The slot had disappeared. */
+    SLOT_DROPPED,
+    /** The slot was ahead of the recorded position (recreated, or advanced by someone else). */
+    SLOT_MOVED,
+    /**
+     * The server invalidated the slot ({@code max_slot_wal_keep_size}: {@code wal_status lost}).
+     */
+    SLOT_INVALIDATED
+  }
+
+  /**
+   * Makes sure the slot exists and can stream, and checks it against the recorded position.
+   *
+   * @return why stream tables must be filled again, if they must
+   */
+  static Optional<Gap> ensureSlot(Connection conn, String slot, String publication)
+      throws SQLException {
     Optional<Lsn> recorded = CatalogStore.slotPosition(conn, slot);
     Lsn confirmed = null;
+    boolean lost = false;
     try (PreparedStatement ps =
         conn.prepareStatement(
-            "SELECT confirmed_flush_lsn::text, plugin, database = current_database() FROM"
-                + " pg_replication_slots WHERE slot_name = ?")) {
+            "SELECT confirmed_flush_lsn::text, plugin, database = current_database(), wal_status"
+                + " = 'lost' FROM pg_replication_slots WHERE slot_name = ?")) {
       ps.setString(1, slot);
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
@@ -74,9 +93,23 @@ final class ReplicationSetup {
                     + " belongs to another database or plugin; choose another cdc.slot");
           }
           confirmed = rs.getString(1) == null ? Lsn.ZERO : Lsn.parse(rs.getString(1));
+          lost = rs.getBoolean(4);
         }
       }
     }
+    if (lost) {
+      // the server removed WAL the slot still needed: it can never stream again
+      try (PreparedStatement ps = conn.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+        ps.setString(1, slot);
+        ps.execute();
+      }
+      log.warn(
+          "replication slot {} was invalidated by the server (wal_status lost: it fell more than"
+              + " max_slot_wal_keep_size behind); dropped it to create it again",
+          slot);
+      confirmed = null;
+    }
+    Optional<Gap> gap = Optional.empty();
     if (confirmed == null) {
       try (PreparedStatement ps =
           conn.prepareStatement(
@@ -88,11 +121,21 @@ final class ReplicationSetup {
         }
       }
       log.info("created replication slot {} at {}", slot, confirmed);
-      if (recorded.isPresent()) {
+      if (lost) {
+        gap = Optional.of(Gap.SLOT_INVALIDATED);
+        resnapshot(
+            conn,
+            slot,
+            "replication slot "
+                + slot
+                + " had been invalidated by max_slot_wal_keep_size and was created again");
+      } else if (recorded.isPresent()) {
+        gap = Optional.of(Gap.SLOT_DROPPED);
         resnapshot(
             conn, slot, "replication slot " + slot + " had disappeared and was created again");
       }
     } else if (recorded.isPresent() && confirmed.isAfter(recorded.get())) {
+      gap = Optional.of(Gap.SLOT_MOVED);
       resnapshot(
           conn,
           slot,
@@ -118,6 +161,7 @@ final class ReplicationSetup {
     } else {
       CatalogStore.saveSlotPosition(conn, slot, publication, confirmed);
     }
+    return gap;
   }
 
   private static void resnapshot(Connection conn, String slot, String why) throws SQLException {

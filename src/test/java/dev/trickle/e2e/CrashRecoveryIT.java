@@ -20,10 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Crashes: the service killed with SIGKILL at random moments under a write workload, and PostgreSQL
- * crash-restarted while streaming. Afterwards nothing is lost and nothing applied twice: the keyed
- * stream table and the duplicate-counting one (no key: a double application would add copies) both
- * equal their queries.
+ * Crashes: the service killed with SIGKILL at random moments under a write workload, PostgreSQL
+ * crash-restarted while streaming, and the server ending the replication connection (its walsender
+ * terminated) again and again under writes. Afterwards nothing is lost and nothing applied twice:
+ * the keyed stream table and the duplicate-counting one (no key: a double application would add
+ * copies) both equal their queries.
  */
 final class CrashRecoveryIT {
   @RegisterExtension static final PgDatabase db = new PgDatabase();
@@ -123,6 +124,58 @@ final class CrashRecoveryIT {
         assertThat(Oracle.awaitEqual(c, "st_ticks", DUPS, 60_000)).isZero();
       }
       assertThat(pipeline.pipeline().isReady()).isTrue();
+    }
+  }
+
+  @Test
+  void walsenderTerminatedRepeatedly_underWrites_losesNothingAndAppliesNothingTwice()
+      throws Exception {
+    SplittableRandom rnd = new SplittableRandom(17);
+    AtomicBoolean writing = new AtomicBoolean(true);
+    AtomicLong written = new AtomicLong();
+    Thread writer = new Thread(() -> write(writing, written));
+    try (PipelineFixture pipeline = PipelineFixture.start(config);
+        Connection admin = PgServer.get().connectAdmin();
+        Statement st = admin.createStatement()) {
+      writer.start();
+      int terminated = 0;
+      for (int round = 0; round < 6; round++) {
+        long until = System.currentTimeMillis() + 30_000;
+        while (!slotActive(st) && System.currentTimeMillis() < until) {
+          Thread.sleep(20); // reconnected (Debezium restarts its connector after a pause)
+        }
+        Thread.sleep(300 + rnd.nextInt(700));
+        // the server ends the replication connection: the reader reconnects with backoff, meeting
+        // "replication slot is active for PID" while the old walsender is still exiting
+        try (ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(active_pid)) FROM"
+                    + " pg_replication_slots WHERE slot_name = 'crash' AND active_pid IS NOT"
+                    + " NULL")) {
+          rs.next();
+          terminated += rs.getInt(1);
+        }
+      }
+      writing.set(false);
+      writer.join();
+      assertThat(terminated).as("walsenders terminated").isEqualTo(6);
+      try (Connection c = db.connect()) {
+        assertThat(Oracle.awaitEqual(c, "st_items", KEYED, 60_000)).isZero();
+        assertThat(Oracle.awaitEqual(c, "st_ticks", DUPS, 60_000)).isZero();
+      }
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (!pipeline.pipeline().isReady() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(pipeline.pipeline().notReadyReason()).isEmpty();
+      assertThat(written.get()).isGreaterThan(50);
+    }
+  }
+
+  private static boolean slotActive(Statement st) throws Exception {
+    try (ResultSet rs =
+        st.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = 'crash'")) {
+      return rs.next() && rs.getBoolean(1);
     }
   }
 
