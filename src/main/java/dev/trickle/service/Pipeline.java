@@ -201,6 +201,27 @@ public final class Pipeline implements AutoCloseable {
     CdcSettings cdc = config.settings().cdc();
     String slot = config.cdc().slot();
     String publication = config.cdc().publication();
+    try {
+      leadership =
+          Leadership.acquire(
+              db,
+              slot,
+              holder ->
+                  standby =
+                      "standing by: another Trickle instance ("
+                          + holder
+                          + ") streams slot "
+                          + slot
+                          + "; this one takes over when it stops",
+              () -> closing);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (leadership == null) {
+      return; // closed while standing by
+    }
+    standby = null;
     Map<TableRef, StreamTableRow> existing = new HashMap<>();
     Lsn recorded;
     try (Connection conn = db.connect()) {
@@ -397,6 +418,10 @@ public final class Pipeline implements AutoCloseable {
     return notReadyReason().isEmpty();
   }
 
+  private volatile Leadership leadership;
+  private volatile String standby;
+  private volatile boolean closing;
+
   private static final String SLOT_LOST =
       "the replication slot was invalidated by the server (wal_status lost, max_slot_wal_keep_size):"
           + " changes were lost; restart Trickle to create it again and fill its stream tables";
@@ -423,8 +448,17 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
+  /** Whether {@link #start} has finished (false while standing by for another instance). */
+  public boolean isStarted() {
+    return leadership != null && scheduler != null && source != null;
+  }
+
   /** Why the pipeline is not ready, or empty. Checks the catalog when not seen lately. */
   public Optional<String> notReadyReason() {
+    String waiting = standby;
+    if (waiting != null) {
+      return Optional.of(waiting);
+    }
     if (source == null || !source.isStreaming()) {
       return Optional.of(slotInvalidated() ? SLOT_LOST : "replication is not streaming");
     }
@@ -728,6 +762,7 @@ public final class Pipeline implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     if (scheduler != null) {
       scheduler.drain(Duration.ofSeconds(30));
     }
@@ -766,6 +801,9 @@ public final class Pipeline implements AutoCloseable {
     }
     if (fenceEmitter != null) {
       fenceEmitter.close();
+    }
+    if (leadership != null) {
+      leadership.close(); // last: another instance may take over from here
     }
   }
 }

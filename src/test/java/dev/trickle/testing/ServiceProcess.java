@@ -46,6 +46,20 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts the JVM and waits until {@code /readyz} answers 200. */
   public void start() throws Exception {
+    launch("/readyz");
+  }
+
+  /**
+   * Starts the service and returns once its HTTP server answers, ready or not (an instance standing
+   * by for another one is never ready until it takes over).
+   *
+   * @throws Exception when it exits or does not answer within a minute
+   */
+  public void startAnswering() throws Exception {
+    launch("/healthz");
+  }
+
+  private void launch(String until) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb =
         new ProcessBuilder(
@@ -69,7 +83,7 @@ public final class ServiceProcess implements AutoCloseable {
       if (!process.isAlive()) {
         throw new IllegalStateException("service exited " + process.exitValue() + ": " + logTail());
       }
-      if (status("/readyz") == 200) {
+      if (status(until) == 200) {
         return;
       }
       Thread.sleep(50);

@@ -36,13 +36,14 @@ final class RunCommand implements Callable<Integer> {
     if (token.isEmpty() && System.getenv("TRICKLE_API_TOKEN") != null) {
       token = System.getenv("TRICKLE_API_TOKEN");
     }
-    HttpApi api;
+    // the HTTP server first: an instance standing by for another one answers /readyz with why
+    HttpApi api =
+        new HttpApi(
+            http != null ? http : cfg.settings().monitoring().http(), pipeline, metrics, token);
     try {
       pipeline.start();
-      api =
-          new HttpApi(
-              http != null ? http : cfg.settings().monitoring().http(), pipeline, metrics, token);
     } catch (Exception e) {
+      api.close();
       pipeline.close();
       throw e;
     }

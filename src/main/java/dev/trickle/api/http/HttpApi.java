@@ -136,6 +136,10 @@ public final class HttpApi implements AutoCloseable {
         return json(res, 401, Map.of("error", "missing or wrong bearer token"));
       }
     }
+    if (!pipeline.isStarted()) {
+      return json(
+          res, 503, Map.of("error", pipeline.notReadyReason().orElse("the service is starting")));
+    }
     return handler.apply(res);
   }
 
