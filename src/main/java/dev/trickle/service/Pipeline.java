@@ -192,26 +192,26 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * Starts the pipeline.
+   * Starts the pipeline: first takes the slot's lock ({@link Leadership}), standing by while
+   * another instance holds it, then plans, prepares the server and starts streaming. A start that
+   * fails releases the lock.
    *
    * @throws UserError when the configuration does not fit the database
    * @throws SQLException on database failures
    */
   public void start() throws SQLException {
-    CdcSettings cdc = config.settings().cdc();
-    String slot = config.cdc().slot();
-    String publication = config.cdc().publication();
+    String slotName = config.cdc().slot();
     try {
       leadership =
           Leadership.acquire(
               db,
-              slot,
+              slotName,
               holder ->
                   standby =
                       "standing by: another Trickle instance ("
                           + holder
                           + ") streams slot "
-                          + slot
+                          + slotName
                           + "; this one takes over when it stops",
               () -> closing);
     } catch (InterruptedException e) {
@@ -222,6 +222,19 @@ public final class Pipeline implements AutoCloseable {
       return; // closed while standing by
     }
     standby = null;
+    try {
+      startAsLeader();
+    } catch (SQLException | RuntimeException e) {
+      leadership.close(); // a start that failed must not keep others standing by
+      leadership = null;
+      throw e;
+    }
+  }
+
+  private void startAsLeader() throws SQLException {
+    CdcSettings cdc = config.settings().cdc();
+    String slot = config.cdc().slot();
+    String publication = config.cdc().publication();
     Map<TableRef, StreamTableRow> existing = new HashMap<>();
     Lsn recorded;
     try (Connection conn = db.connect()) {

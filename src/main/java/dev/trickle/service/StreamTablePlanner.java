@@ -169,13 +169,22 @@ public final class StreamTablePlanner {
       List<TableRef> identityFull,
       List<String> warnings)
       throws SQLException {
+    if (!probe.volatileFunctions().isEmpty()) {
+      // every refresh runs the query again (FULL) or parts of it (DIFFERENTIAL): a function
+      // that may write, or answer differently each time, cannot define a maintained table
+      throw new UserError(
+          "stream table "
+              + name
+              + ": the query calls volatile function "
+              + String.join(", ", probe.volatileFunctions())
+              + ", which may write or answer differently on every call, and every refresh would"
+              + " call it again; if it has no side effects and answers the same within a"
+              + " statement, declare it STABLE (ALTER FUNCTION ... STABLE)");
+    }
     if (mode == RefreshMode.FULL) {
       return Strategy.FULL_ONLY;
     }
     String blocker = null;
-    if (!probe.volatileFunctions().isEmpty()) {
-      blocker = "calls volatile function " + String.join(", ", probe.volatileFunctions());
-    }
     ShapeParser.Outcome shape = ShapeParser.analyse(query, probe);
     boolean aggregate = false;
     boolean join = false;

@@ -27,7 +27,8 @@ final class BadInputIT {
   static void schema() throws Exception {
     db.execute(
         "CREATE TABLE orders (id int PRIMARY KEY, amount numeric, status text)",
-        "CREATE TABLE taken (x int)");
+        "CREATE TABLE taken (x int)",
+        "INSERT INTO orders VALUES (1, 10, 'open')");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -41,6 +42,8 @@ final class BadInputIT {
         "missing table|stream_tables:\\n  - name: st_a\\n    query: SELECT id FROM nosuch|relation \"nosuch\" does not exist",
         "missing column|stream_tables:\\n  - name: st_a\\n    query: SELECT id, nope FROM orders|column \"nope\" does not exist",
         "volatile function|stream_tables:\\n  - name: st_a\\n    query: SELECT id, random() AS r FROM orders\\n    refresh_mode: DIFFERENTIAL|random()",
+        "volatile function in FULL|stream_tables:\\n  - name: st_a\\n    query: SELECT id, random() AS r FROM orders\\n    refresh_mode: FULL|declare it STABLE",
+        "data-modifying CTE|stream_tables:\\n  - name: st_a\\n    query: WITH d AS (DELETE FROM orders RETURNING id) SELECT id FROM d|data-modifying",
         "existing table|stream_tables:\\n  - name: taken\\n    query: SELECT id FROM orders|public.taken",
         "unknown preset|stream_tables:\\n  - name: st_a\\n    query: SELECT id FROM orders\\n    preset: fast|real-time",
       })
@@ -80,5 +83,6 @@ final class BadInputIT {
         .isZero();
     assertThat(db.queryLong("SELECT count(*) FROM pg_publication")).isZero();
     assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'st_a'")).isZero();
+    assertThat(db.queryLong("SELECT count(*) FROM orders")).as("nothing written").isEqualTo(1);
   }
 }

@@ -50,6 +50,14 @@ final class RuntimeAdminIT {
           .isEqualTo(classes);
       assertThat(service.post("/api/v1/preview", "{\"query\": \"SELECT nope FROM orders\"}"))
           .contains("column \\\"nope\\\" does not exist");
+      byte[] huge =
+          ("{\"query\": \"SELECT 1 -- " + "x".repeat(2 << 20) + "\"}")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(service.postRaw("/api/v1/preview", huge, false))
+          .isEqualTo("413: {\"error\":\"request body over 1 MiB\"}");
+      assertThat(service.postRaw("/api/v1/preview", huge, true))
+          .as("counted while it arrives, without a declared length")
+          .isEqualTo("413: {\"error\":\"request body over 1 MiB\"}");
 
       CliRun created =
           CliRun.of(

@@ -112,7 +112,7 @@ public final class ServiceProcess implements AutoCloseable {
     HttpURLConnection c =
         (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
     try (var in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
@@ -132,6 +132,31 @@ public final class ServiceProcess implements AutoCloseable {
     try (var in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
+  }
+
+  /**
+   * POSTs a body and returns the status code and the answer.
+   *
+   * @param path the path
+   * @param body the body
+   * @param chunked send it chunked (no Content-Length), else with its length declared
+   * @return {@code status: answer}
+   * @throws Exception on I/O failures
+   */
+  public String postRaw(String path, byte[] body, boolean chunked) throws Exception {
+    java.net.http.HttpRequest.BodyPublisher publisher =
+        chunked
+            ? java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                () -> new java.io.ByteArrayInputStream(body))
+            : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body);
+    java.net.http.HttpResponse<String> r =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .POST(publisher)
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    return r.statusCode() + ": " + r.body();
   }
 
   /** SIGKILL, no chance to clean up. */

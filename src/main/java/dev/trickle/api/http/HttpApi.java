@@ -132,7 +132,10 @@ public final class HttpApi implements AutoCloseable {
       java.util.function.Function<HttpServerResponse, Publisher<Void>> handler) {
     if (!token.isEmpty()) {
       String auth = req.requestHeaders().get("Authorization");
-      if (auth == null || !auth.equals("Bearer " + token)) {
+      if (auth == null
+          || !java.security.MessageDigest.isEqual( // constant time: no timing oracle
+              auth.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              ("Bearer " + token).getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
         return json(res, 401, Map.of("error", "missing or wrong bearer token"));
       }
     }
@@ -151,15 +154,25 @@ public final class HttpApi implements AutoCloseable {
       HttpServerResponse res,
       java.util.function.BiFunction<HttpServerResponse, Map<String, Object>, Publisher<Void>>
           handler) {
+    if (declaredLength(req) > MAX_BODY_BYTES) {
+      return json(res, 413, Map.of("error", "request body over 1 MiB"));
+    }
+    // counted while it arrives: a body is never held past the limit
     return req.receive()
-        .aggregate()
-        .asString(java.nio.charset.StandardCharsets.UTF_8)
+        .asByteArray()
+        .reduce(
+            new java.io.ByteArrayOutputStream(),
+            (out, chunk) -> {
+              if (out.size() + chunk.length > MAX_BODY_BYTES) {
+                throw new BodyTooLarge();
+              }
+              out.writeBytes(chunk);
+              return out;
+            })
+        .map(out -> out.toString(java.nio.charset.StandardCharsets.UTF_8))
         .defaultIfEmpty("")
         .flatMap(
             text -> {
-              if (text.length() > MAX_BODY_BYTES) {
-                return Mono.from(json(res, 413, Map.of("error", "request body over 1 MiB")));
-              }
               Map<String, Object> fields;
               try {
                 @SuppressWarnings("unchecked")
@@ -171,7 +184,29 @@ public final class HttpApi implements AutoCloseable {
                     json(res, 400, Map.of("error", "request body is not a JSON object")));
               }
               return Mono.from(handler.apply(res, fields));
-            });
+            })
+        .onErrorResume(
+            BodyTooLarge.class,
+            e -> Mono.from(json(res, 413, Map.of("error", "request body over 1 MiB"))));
+  }
+
+  /** The Content-Length a request declares, or -1. */
+  private static long declaredLength(HttpServerRequest req) {
+    String length = req.requestHeaders().get("Content-Length");
+    try {
+      return length == null ? -1 : Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** A request body past {@link #MAX_BODY_BYTES}. */
+  private static final class BodyTooLarge extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BodyTooLarge() {
+      super("request body over 1 MiB", null, false, false);
+    }
   }
 
   private Publisher<Void> call(
