@@ -35,6 +35,41 @@ final class BadInputIT {
   @CsvSource(
       delimiter = '|',
       value = {
+        "0.0.0.0:0|which is not loopback: set monitoring.api_token or TRICKLE_API_TOKEN",
+        "8080|is not HOST:PORT",
+        "localhost:http|is not HOST:PORT",
+      })
+  void runWithABadOrOpenHttpAddress_exitsTwoWithOneClearLine(String http, String mentioned)
+      throws Exception {
+    Path file = Files.createTempFile("http-", ".yaml");
+    Files.writeString(
+        file,
+        "version: 1\ndatabase:\n  url: "
+            + db.postgresUrl()
+            + "\ncdc:\n  slot: bad_http\n  publication: bad_http\n");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream saved = System.err;
+    int code;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      code = TrickleCli.execute("run", "--config", file.toString(), "--http", http);
+    } finally {
+      System.setErr(saved);
+    }
+    String out = err.toString(StandardCharsets.UTF_8).strip();
+    assertThat(code).as(out).isEqualTo(2);
+    assertThat(out).startsWith("error: ").contains(mentioned);
+    assertThat(out.lines().count()).as(out).isEqualTo(1);
+    assertThat(
+            db.queryLong("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bad_http'"))
+        .as("nothing started")
+        .isZero();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
         "malformed YAML|stream_tables: [ {name: x|:8: invalid YAML",
         "unknown key|stream_tables:\\n  - name: st_a\\n    query: SELECT id FROM orders\\n    shedule: 1s|shedule",
         "bad duration|stream_tables:\\n  - name: st_a\\n    query: SELECT id FROM orders\\n    schedule: 5 minutes|5 minutes",

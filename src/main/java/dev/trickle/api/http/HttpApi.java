@@ -50,17 +50,29 @@ public final class HttpApi implements AutoCloseable {
    * @param pipeline the running pipeline
    * @param metrics the metrics registry
    * @param token bearer token for the admin API (may be empty on loopback)
-   * @throws IllegalArgumentException when bound to a non-loopback address without a token
+   * @throws dev.trickle.model.UserError when the address is not HOST:PORT, or is not loopback and
+   *     there is no token
    */
   public HttpApi(String hostPort, Pipeline pipeline, Metrics metrics, String token) {
     this.pipeline = pipeline;
     this.metrics = metrics;
     this.token = token == null ? "" : token;
     int colon = hostPort.lastIndexOf(':');
+    int port = -1;
+    if (colon > 0) {
+      try {
+        port = Integer.parseInt(hostPort.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+    }
+    if (port < 0 || port > 65535) {
+      throw new dev.trickle.model.UserError(
+          "HTTP address \"" + hostPort + "\" is not HOST:PORT (for example 127.0.0.1:8080)");
+    }
     String host = hostPort.substring(0, colon);
-    int port = Integer.parseInt(hostPort.substring(colon + 1));
     if (!isLoopback(host) && this.token.isEmpty()) {
-      throw new IllegalArgumentException(
+      throw new dev.trickle.model.UserError(
           "the HTTP server binds to "
               + host
               + ", which is not loopback: set monitoring.api_token or TRICKLE_API_TOKEN");
