@@ -115,19 +115,7 @@ public final class ReplicationSource implements ChangeSource {
    */
   @Override
   public boolean awaitConfirmSent(Lsn position, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (position.isAfter(confirmSent.get())) {
-      if (System.nanoTime() > deadline || !streaming.get()) {
-        return false;
-      }
-      try {
-        Thread.sleep(2);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return true;
+    return ConfirmWait.until(confirmSent::get, streaming::get, position, timeout);
   }
 
   private volatile java.util.function.Consumer<String> requests = r -> {};

@@ -7,8 +7,6 @@ import dev.trickle.cdc.ChangeRouter;
 import dev.trickle.cdc.ChangeSource;
 import dev.trickle.cdc.ChangeStore;
 import dev.trickle.cdc.FenceRegistry;
-import dev.trickle.cdc.ReplicationSource;
-import dev.trickle.cdc.debezium.DebeziumSource;
 import dev.trickle.config.CdcSettings;
 import dev.trickle.config.PipelineConfig;
 import dev.trickle.config.RefreshMode;
@@ -322,32 +320,12 @@ public final class Pipeline implements AutoCloseable {
     }
     tables.forEach(this::watchLag);
     source =
-        config.cdc().isDebezium()
-            ? new DebeziumSource(
-                db.url(),
-                db.properties(),
-                slot,
-                publication,
-                cdc.statusInterval(),
-                cdc.reconnectBackoffMax(),
-                () -> fences.hasWaiting() ? 0 : store.bytes(),
-                (long) cdc.bufferMaxMb() * 1024 * 1024,
-                store::noteIdlePosition,
-                cdc.batchMaxTransactions(),
-                cdc.batchMaxWait(),
-                config.cdc().debezium())
-            : new ReplicationSource(
-                db.jdbcUrl(),
-                db.properties(),
-                slot,
-                publication,
-                cdc.statusInterval(),
-                cdc.reconnectBackoffMax(),
-                () -> fences.hasWaiting() ? 0 : store.bytes(),
-                (long) cdc.bufferMaxMb() * 1024 * 1024,
-                store::noteIdlePosition,
-                cdc.batchMaxTransactions(),
-                cdc.batchMaxWait());
+        ChangeSources.of(
+            config,
+            db,
+            () -> fences.hasWaiting() ? 0 : store.bytes(),
+            (long) cdc.bufferMaxMb() * 1024 * 1024,
+            store::noteIdlePosition);
     slotKeeper =
         new SlotKeeper(
             db,

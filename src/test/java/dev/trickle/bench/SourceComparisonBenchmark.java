@@ -6,7 +6,6 @@ import dev.trickle.cdc.ReplicationSource;
 import dev.trickle.cdc.RowChange;
 import dev.trickle.cdc.WalTransaction;
 import dev.trickle.cdc.debezium.DebeziumSource;
-import dev.trickle.config.CdcSettings;
 import dev.trickle.config.PipelineConfig;
 import dev.trickle.config.PipelineLoader;
 import dev.trickle.model.Lsn;
@@ -417,37 +416,8 @@ public final class SourceComparisonBenchmark {
 
   /** The source as {@code Pipeline.start} constructs it, with a buffer that is never full. */
   private static ChangeSource newSource(PipelineConfig cfg) {
-    Database db = new Database(cfg.database());
-    CdcSettings cdc = cfg.settings().cdc();
-    String slot = cfg.cdc().slot();
-    String publication = cfg.cdc().publication();
-    long budget = 1L << 40;
-    return cfg.cdc().isDebezium()
-        ? new DebeziumSource(
-            db.url(),
-            db.properties(),
-            slot,
-            publication,
-            cdc.statusInterval(),
-            cdc.reconnectBackoffMax(),
-            () -> 0L,
-            budget,
-            position -> {},
-            cdc.batchMaxTransactions(),
-            cdc.batchMaxWait(),
-            cfg.cdc().debezium())
-        : new ReplicationSource(
-            db.jdbcUrl(),
-            db.properties(),
-            slot,
-            publication,
-            cdc.statusInterval(),
-            cdc.reconnectBackoffMax(),
-            () -> 0L,
-            budget,
-            position -> {},
-            cdc.batchMaxTransactions(),
-            cdc.batchMaxWait());
+    return dev.trickle.service.ChangeSources.of(
+        cfg, new Database(cfg.database()), () -> 0L, 1L << 40, position -> {});
   }
 
   private Decode decode(String source, int run, double walMb) throws Exception {

@@ -1,6 +1,7 @@
 package dev.trickle.cdc.debezium;
 
 import dev.trickle.cdc.ChangeSource;
+import dev.trickle.cdc.ConfirmWait;
 import dev.trickle.cdc.ReplicationSource;
 import dev.trickle.cdc.TransactionWindow;
 import dev.trickle.cdc.WalTransaction;
@@ -349,19 +350,7 @@ public final class DebeziumSource implements ChangeSource {
 
   @Override
   public boolean awaitConfirmSent(Lsn position, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (position.isAfter(confirmSent.get())) {
-      if (System.nanoTime() > deadline || !streaming.get()) {
-        return false;
-      }
-      try {
-        Thread.sleep(2);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return true;
+    return ConfirmWait.until(confirmSent::get, streaming::get, position, timeout);
   }
 
   @Override
