@@ -56,7 +56,7 @@ final class RuntimeAdminIT {
       assertThat(service.postRaw("/api/v1/preview", huge, false))
           .isEqualTo("413: {\"error\":\"request body over 1 MiB\"}");
       assertThat(service.postRaw("/api/v1/preview", huge, true))
-          .as("counted while it arrives, without a declared length")
+          .as("also without a declared length")
           .isEqualTo("413: {\"error\":\"request body over 1 MiB\"}");
 
       CliRun created =

@@ -169,22 +169,15 @@ public final class HttpApi implements AutoCloseable {
     if (declaredLength(req) > MAX_BODY_BYTES) {
       return json(res, 413, Map.of("error", "request body over 1 MiB"));
     }
-    // counted while it arrives: a body is never held past the limit
     return req.receive()
-        .asByteArray()
-        .reduce(
-            new java.io.ByteArrayOutputStream(),
-            (out, chunk) -> {
-              if (out.size() + chunk.length > MAX_BODY_BYTES) {
-                throw new BodyTooLarge();
-              }
-              out.writeBytes(chunk);
-              return out;
-            })
-        .map(out -> out.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .aggregate()
+        .asString(java.nio.charset.StandardCharsets.UTF_8)
         .defaultIfEmpty("")
         .flatMap(
             text -> {
+              if (text.length() > MAX_BODY_BYTES) {
+                return Mono.from(json(res, 413, Map.of("error", "request body over 1 MiB")));
+              }
               Map<String, Object> fields;
               try {
                 @SuppressWarnings("unchecked")
@@ -196,10 +189,7 @@ public final class HttpApi implements AutoCloseable {
                     json(res, 400, Map.of("error", "request body is not a JSON object")));
               }
               return Mono.from(handler.apply(res, fields));
-            })
-        .onErrorResume(
-            BodyTooLarge.class,
-            e -> Mono.from(json(res, 413, Map.of("error", "request body over 1 MiB"))));
+            });
   }
 
   /** The Content-Length a request declares, or -1. */
@@ -209,15 +199,6 @@ public final class HttpApi implements AutoCloseable {
       return length == null ? -1 : Long.parseLong(length.trim());
     } catch (NumberFormatException e) {
       return -1;
-    }
-  }
-
-  /** A request body past {@link #MAX_BODY_BYTES}. */
-  private static final class BodyTooLarge extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    BodyTooLarge() {
-      super("request body over 1 MiB", null, false, false);
     }
   }
 
