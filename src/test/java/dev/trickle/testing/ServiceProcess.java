@@ -109,10 +109,61 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Body of a GET. */
   public String get(String path) throws IOException {
+    HttpURLConnection c = open(path);
+    return answer(c, "GET " + path);
+  }
+
+  /** A connection that gives up instead of hanging a test run. */
+  private HttpURLConnection open(String path) throws IOException {
     HttpURLConnection c =
         (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+    c.setConnectTimeout(5_000);
+    c.setReadTimeout((int) ANSWER_TIMEOUT.toMillis());
+    return c;
+  }
+
+  /** How long a request may go unanswered before the test fails with the service's threads. */
+  static final java.time.Duration ANSWER_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+  private String answer(HttpURLConnection c, String request) throws IOException {
     try (var in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
       return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (java.net.SocketTimeoutException e) {
+      throw new AssertionError(unanswered(request), e);
+    }
+  }
+
+  /** Why a request failed: what hung, the service's threads and the end of its log. */
+  private String unanswered(String request) {
+    return "the service did not answer "
+        + request
+        + " within "
+        + ANSWER_TIMEOUT.toSeconds()
+        + " s\n--- service threads ---\n"
+        + threadDump()
+        + "\n--- service log (end) ---\n"
+        + logTail();
+  }
+
+  /** The service JVM's threads, as {@code jcmd PID Thread.print} prints them. */
+  public String threadDump() {
+    if (process == null || !process.isAlive()) {
+      return "(the service is not running)";
+    }
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    try {
+      Process p =
+          new ProcessBuilder(jcmd, Long.toString(process.pid()), "Thread.print")
+              .redirectErrorStream(true)
+              .start();
+      byte[] out = p.getInputStream().readAllBytes();
+      p.waitFor(30, TimeUnit.SECONDS);
+      return new String(out, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(jcmd failed: " + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(interrupted)";
     }
   }
 
@@ -123,8 +174,7 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Body of a POST with a JSON body (also for error statuses). */
   public String post(String path, String json) throws IOException {
-    HttpURLConnection c =
-        (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+    HttpURLConnection c = open(path);
     c.setRequestMethod("POST");
     c.setDoOutput(true);
     c.setRequestProperty("Content-Type", "application/json");
@@ -132,9 +182,7 @@ public final class ServiceProcess implements AutoCloseable {
     // CI (SecretsIT); open question, noted in docs/RELIABILITY.md
     c.setRequestProperty("Connection", "close");
     c.getOutputStream().write(json.getBytes(StandardCharsets.UTF_8));
-    try (var in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    return answer(c, "POST " + path);
   }
 
   /**
@@ -152,14 +200,20 @@ public final class ServiceProcess implements AutoCloseable {
             ? java.net.http.HttpRequest.BodyPublishers.ofInputStream(
                 () -> new java.io.ByteArrayInputStream(body))
             : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body);
-    java.net.http.HttpResponse<String> r =
-        java.net.http.HttpClient.newHttpClient()
-            .send(
-                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .POST(publisher)
-                    .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-    return r.statusCode() + ": " + r.body();
+    try {
+      java.net.http.HttpResponse<String> r =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + port + path))
+                      .timeout(ANSWER_TIMEOUT)
+                      .POST(publisher)
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() + ": " + r.body();
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw new AssertionError(unanswered("POST " + path), e);
+    }
   }
 
   /** SIGKILL, no chance to clean up. */
