@@ -178,9 +178,6 @@ public final class ServiceProcess implements AutoCloseable {
     c.setRequestMethod("POST");
     c.setDoOutput(true);
     c.setRequestProperty("Content-Type", "application/json");
-    // a new connection per POST: a second POST on a kept-alive connection once got no answer in
-    // CI (SecretsIT); open question, noted in docs/RELIABILITY.md
-    c.setRequestProperty("Connection", "close");
     c.getOutputStream().write(json.getBytes(StandardCharsets.UTF_8));
     return answer(c, "POST " + path);
   }
