@@ -5,6 +5,7 @@ import dev.trickle.cdc.FenceRegistry;
 import dev.trickle.cdc.WalTransaction;
 import dev.trickle.dvm.MergeParts;
 import dev.trickle.dvm.RefreshSql;
+import dev.trickle.faults.CrashPoints;
 import dev.trickle.model.PgSnapshot;
 import dev.trickle.model.TableRef;
 import dev.trickle.observe.Metrics;
@@ -308,6 +309,7 @@ public final class RefreshExecutor implements AutoCloseable {
     // a failed refresh's inner spans are not ended (not exported): its refresh_cycle has the error
     Span execute = tracing.start(Tracing.DELTA_EXECUTE);
     if (!differential) {
+      CrashPoints.reached(CrashPoints.Point.BEFORE_MERGE);
       long del = s.execute(sql.fullRefresh().get(0));
       long ins = s.execute(sql.fullRefresh().get(1));
       affected = del + ins;
@@ -329,6 +331,7 @@ public final class RefreshExecutor implements AutoCloseable {
           s.execute(d.analyze());
         }
       }
+      CrashPoints.reached(CrashPoints.Point.BEFORE_MERGE);
       var parts =
           deltaRows > mergeBatchSize
               ? MergeParts.of(sql.applyDelta())
@@ -341,6 +344,9 @@ public final class RefreshExecutor implements AutoCloseable {
         long rows = s.execute(p.materialize(table), binds.toArray());
         chunks = Math.max(1, (rows + mergeBatchSize - 1) / mergeBatchSize);
         for (long c = 0; c < chunks; c++) {
+          if (c > 0) {
+            CrashPoints.reached(CrashPoints.Point.BETWEEN_CHUNKS);
+          }
           affected += s.execute(p.chunk(table, c * mergeBatchSize, (c + 1) * mergeBatchSize));
         }
         if (!p.after().isEmpty()) {
@@ -388,6 +394,7 @@ public final class RefreshExecutor implements AutoCloseable {
         inserted,
         chunks);
     s.commit();
+    CrashPoints.reached(CrashPoints.Point.AFTER_COMMIT);
     advance.end();
     Instant visible = Instant.now();
     Span cleanup = tracing.start(Tracing.CLEANUP);

@@ -3,6 +3,7 @@ package dev.trickle.service;
 import dev.trickle.catalog.CatalogStore;
 import dev.trickle.cdc.ChangeSource;
 import dev.trickle.cdc.ChangeStore;
+import dev.trickle.faults.CrashPoints;
 import dev.trickle.model.Lsn;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -83,6 +84,7 @@ final class SlotKeeper {
       savedPosition = target;
       lastRecordNanos = now;
       absorbedAtLastRecord = store.absorbedCount();
+      CrashPoints.reached(CrashPoints.Point.AFTER_SLOT_RECORD);
       source.confirm(target);
       catalogOk.run();
     } catch (SQLException | RuntimeException e) {

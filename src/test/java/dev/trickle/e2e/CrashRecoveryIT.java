@@ -12,11 +12,13 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -53,7 +55,11 @@ final class CrashRecoveryIT {
                 + "\n    schedule: 150ms\n    refresh_mode: DIFFERENTIAL\n");
   }
 
+  /** Kills in the random-moment test: 10 in the build, 100 in the nightly profile. */
+  static final int KILLS = Integer.getInteger("trickle.test.kill9.rounds", 10);
+
   @Test
+  @Timeout(value = 60, unit = TimeUnit.MINUTES) // the nightly profile's 100 kills
   void kill9AtRandomMoments_losesNothingAndAppliesNothingTwice() throws Exception {
     SplittableRandom rnd = new SplittableRandom(7);
     AtomicBoolean writing = new AtomicBoolean(true);
@@ -62,7 +68,7 @@ final class CrashRecoveryIT {
     try (ServiceProcess service = new ServiceProcess(config)) {
       service.start();
       writer.start();
-      for (int round = 0; round < 10; round++) {
+      for (int round = 0; round < KILLS; round++) {
         Thread.sleep(200 + rnd.nextInt(1200));
         service.kill9();
         Thread.sleep(rnd.nextInt(300));

@@ -18,6 +18,7 @@ public final class ServiceProcess implements AutoCloseable {
   private final int port;
   private Process process;
   private final java.util.Map<String, String> environment = new java.util.HashMap<>();
+  private List<String> jvmOptions = List.of();
 
   /**
    * Prepares (does not start) a service.
@@ -44,6 +45,30 @@ public final class ServiceProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Sets the JVM options of the next starts (replacing earlier ones), e.g. a crash point.
+   *
+   * @param options options such as {@code -Dtrickle.crash.at=after_commit}
+   * @return this
+   */
+  public ServiceProcess withJvmOptions(String... options) {
+    jvmOptions = List.of(options);
+    return this;
+  }
+
+  /**
+   * Waits for the service to exit by itself.
+   *
+   * @param timeout how long to wait
+   * @return its exit code, or empty when it still runs
+   * @throws InterruptedException when interrupted
+   */
+  public java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        ? java.util.OptionalInt.of(process.exitValue())
+        : java.util.OptionalInt.empty();
+  }
+
   /** Starts the JVM and waits until {@code /readyz} answers 200. */
   public void start() throws Exception {
     launch("/readyz");
@@ -59,25 +84,43 @@ public final class ServiceProcess implements AutoCloseable {
     launch("/healthz");
   }
 
+  /**
+   * Starts the JVM and returns at once, without waiting for it to answer (for a service that may
+   * halt at a crash point before it is ready).
+   *
+   * @throws IOException when the JVM cannot be started
+   */
+  public void spawn() throws IOException {
+    process = processBuilder().start();
+  }
+
   private void launch(String until) throws Exception {
+    process = processBuilder().start();
+    await(until);
+  }
+
+  private ProcessBuilder processBuilder() {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            List.of(
-                java,
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.trickle.Main",
-                "run",
-                "--config",
-                config.toString(),
-                "--http",
-                "127.0.0.1:" + port));
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m"));
+    command.addAll(jvmOptions);
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.trickle.Main",
+            "run",
+            "--config",
+            config.toString(),
+            "--http",
+            "127.0.0.1:" + port));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(environment);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    process = pb.start();
+    return pb;
+  }
+
+  private void await(String until) throws Exception {
     long deadline = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < deadline) {
       if (!process.isAlive()) {
