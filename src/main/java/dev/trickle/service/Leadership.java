@@ -24,10 +24,95 @@ final class Leadership implements AutoCloseable {
   /** How often a standing-by instance tries again. */
   static final Duration RETRY = Duration.ofMillis(500);
 
-  private final Connection conn;
+  /** How often the holder checks that its lock's session still answers. */
+  static final Duration CHECK = Duration.ofSeconds(2);
 
-  private Leadership(Connection conn) {
+  /** What a {@link #check} found. */
+  enum Standing {
+    /** The lock's session answers: still held. */
+    HELD,
+    /** The session broke and no other instance had taken the lock: taken again. */
+    RETAKEN,
+    /** The session broke and another instance holds the lock now. */
+    LOST,
+    /** The session broke and the database does not answer: tried again at the next check. */
+    UNKNOWN
+  }
+
+  private final Database db;
+  private final String slot;
+  private Connection conn;
+  private boolean brokenLogged;
+  private String lostTo = "";
+
+  private Leadership(Database db, String slot, Connection conn) {
+    this.db = db;
+    this.slot = slot;
     this.conn = conn;
+  }
+
+  /**
+   * Checks that the lock is still held, that is that its session answers. A session that broke (a
+   * network cut, its server process terminated) took the lock with it: then the lock is taken again
+   * on a new connection unless another instance has it already, which this instance must then leave
+   * the slot to.
+   *
+   * @return what was found
+   */
+  synchronized Standing check() {
+    try {
+      if (conn.isValid((int) CHECK.toSeconds())) {
+        return Standing.HELD;
+      }
+    } catch (SQLException e) {
+      log.debug("checking the slot lock's connection: {}", e.getMessage());
+    }
+    close();
+    Connection fresh = null;
+    try {
+      fresh = db.connect();
+      if (tryLock(fresh, slot)) {
+        log.warn("the connection holding slot {}'s lock broke; took the lock again", slot);
+        conn = fresh; // the lock belongs to this session now: keep it open
+        fresh = null;
+        brokenLogged = false;
+        return Standing.RETAKEN;
+      }
+      lostTo = holder(fresh, slot);
+      log.error(
+          "the connection holding slot {}'s lock broke and another Trickle instance ({}) holds it"
+              + " now: this instance stops streaming so that one streams alone",
+          slot,
+          lostTo);
+      return Standing.LOST;
+    } catch (SQLException e) {
+      if (!brokenLogged) {
+        brokenLogged = true;
+        log.warn(
+            "the connection holding slot {}'s lock broke and the database does not answer; trying"
+                + " to take the lock again: {}",
+            slot,
+            e.getMessage());
+      }
+      return Standing.UNKNOWN;
+    } finally {
+      closeQuietly(fresh);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        log.debug("closing a connection: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Who took the lock when a {@link #check} found it {@link Standing#LOST}. */
+  synchronized String lostTo() {
+    return lostTo;
   }
 
   /**
@@ -55,7 +140,7 @@ final class Leadership implements AutoCloseable {
           if (told) {
             log.info("took over slot {}: this instance streams it now", slot);
           }
-          Leadership held = new Leadership(conn);
+          Leadership held = new Leadership(db, slot, conn);
           conn = null;
           return held;
         }
@@ -115,7 +200,7 @@ final class Leadership implements AutoCloseable {
 
   /** Releases the lock (ends its session). */
   @Override
-  public void close() {
+  public synchronized void close() {
     try {
       conn.close();
     } catch (SQLException e) {

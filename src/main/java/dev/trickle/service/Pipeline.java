@@ -392,6 +392,9 @@ public final class Pipeline implements AutoCloseable {
             config.settings());
     var unusedAdvisor =
         keeper.scheduleWithFixedDelay(advisor::run, 1000, 1000, TimeUnit.MILLISECONDS);
+    long check = Leadership.CHECK.toMillis();
+    var unusedLock =
+        keeper.scheduleWithFixedDelay(this::checkLeadership, check, check, TimeUnit.MILLISECONDS);
     scheduler.start();
     desk.start();
     Thread queued = new Thread(control::runQueued, "trickle-queued-sql-calls");
@@ -412,6 +415,41 @@ public final class Pipeline implements AutoCloseable {
   private volatile Leadership leadership;
   private volatile String standby;
   private volatile boolean closing;
+  private volatile Runnable leadershipLost = () -> {};
+
+  /**
+   * Sets what to do once this instance has stopped because another one took the slot's lock after
+   * this one's lock connection broke (the run command exits, so that a supervisor starts it again
+   * to stand by).
+   *
+   * @param action run after the pipeline has closed
+   */
+  public void onLeadershipLost(Runnable action) {
+    leadershipLost = action;
+  }
+
+  /** Checks the slot lock; stops the pipeline when another instance holds it now. */
+  private void checkLeadership() {
+    Leadership held = leadership;
+    if (held == null || closing || held.check() != Leadership.Standing.LOST) {
+      return;
+    }
+    standby =
+        "stopped: this instance's connection holding slot "
+            + config.cdc().slot()
+            + "'s lock broke and another Trickle instance ("
+            + held.lostTo()
+            + ") holds the lock now";
+    // not on this thread: closing waits for the keeper's threads to end
+    Thread stop =
+        new Thread(
+            () -> {
+              close();
+              leadershipLost.run();
+            },
+            "trickle-step-down");
+    stop.start();
+  }
 
   private static final String SLOT_LOST =
       "the replication slot was invalidated by the server (wal_status lost, max_slot_wal_keep_size):"

@@ -48,11 +48,21 @@ final class RunCommand implements Callable<Integer> {
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean steppedDown =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    pipeline.onLeadershipLost(
+        () -> {
+          steppedDown.set(true);
+          stopped.countDown();
+        });
     HttpApi server = api;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (steppedDown.get()) {
+                    return; // stopped already; the exit code is the command's
+                  }
                   server.close();
                   pipeline.close();
                   stopped.countDown();
@@ -61,6 +71,12 @@ final class RunCommand implements Callable<Integer> {
                 },
                 "trickle-shutdown"));
     stopped.await();
+    if (steppedDown.get()) {
+      server.close();
+      System.err.println(
+          "trickle: " + pipeline.notReadyReason().orElse("another instance took the slot's lock"));
+      return 1;
+    }
     return 0;
   }
 }
