@@ -156,6 +156,18 @@ public final class ServiceProcess implements AutoCloseable {
     return answer(c, "GET " + path);
   }
 
+  /**
+   * {@code /readyz}'s status and answer, as {@code "503: {...}"}.
+   *
+   * @return status, colon, body
+   * @throws IOException when the service does not answer
+   */
+  public String readyz() throws IOException {
+    HttpURLConnection c = open("/readyz");
+    int status = c.getResponseCode();
+    return status + ": " + answer(c, "GET /readyz");
+  }
+
   /** A connection that gives up instead of hanging a test run. */
   private HttpURLConnection open(String path) throws IOException {
     HttpURLConnection c =
