@@ -34,6 +34,7 @@ public record Setting<T>(
   public static final String FLAT_PREFIX = "pg_trickle.";
 
   private static final Pattern INTEGER = Pattern.compile("[-+]?\\d{1,10}");
+  private static final Pattern OFF = Pattern.compile("(?i)0|0s|0ms|off");
   private static final Pattern DECIMAL = Pattern.compile("[-+]?\\d{1,18}(\\.\\d{1,18})?");
 
   /** Checks the components, including that the default is allowed. */
@@ -113,6 +114,9 @@ public record Setting<T>(
       return Boolean.valueOf(lower);
     }
     if (type == Duration.class) {
+      if (OFF.matcher(s).matches() && validator.accepts(type.cast(Duration.ZERO))) {
+        return Duration.ZERO; // a setting that may be switched off
+      }
       return Durations.parse(s);
     }
     return s;

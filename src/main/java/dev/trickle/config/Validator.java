@@ -45,6 +45,11 @@ public record Validator<T>(Predicate<T> test, String allowed) {
     return new Validator<>(d -> !d.isNegative() && !d.isZero(), "a positive duration");
   }
 
+  /** Accepts durations greater than zero, and zero meaning "off". */
+  public static Validator<Duration> positiveOrOff() {
+    return new Validator<>(d -> !d.isNegative(), "a positive duration, or 0 (off)");
+  }
+
   /** Accepts every value. */
   public static <T> Validator<T> any(String allowed) {
     return new Validator<>(v -> true, allowed);

@@ -482,7 +482,12 @@ public final class Pipeline implements AutoCloseable {
     return leadership != null && scheduler != null && source != null;
   }
 
-  /** Why the pipeline is not ready, or empty. Checks the catalog when not seen lately. */
+  /**
+   * Why the pipeline is not ready, or empty: standing by for another instance, not streaming, the
+   * catalog not reachable (checked when not seen lately: this may block on the network, so never
+   * call it on an event loop), an initial fill in progress, or a stream table lagging more than
+   * {@code pg_trickle.ready_max_lag}.
+   */
   public Optional<String> notReadyReason() {
     String waiting = standby;
     if (waiting != null) {
@@ -503,7 +508,11 @@ public final class Pipeline implements AutoCloseable {
     if (!scheduler.allFilled()) {
       return Optional.of("initial fill in progress");
     }
-    return Optional.empty();
+    Map<String, Long> lag = new HashMap<>();
+    for (StreamTable st : streamTables()) {
+      lag.put(st.name().toString(), scheduler.lagMillis(st.id()));
+    }
+    return ReadyLag.reason(config.settings().monitoring().readyMaxLag(), lag);
   }
 
   /**

@@ -47,7 +47,8 @@ final class SettingsTest {
             "pg_trickle.merge_batch_size",
             "pg_trickle.http",
             "pg_trickle.api_token",
-            "pg_trickle.advisor_window");
+            "pg_trickle.advisor_window",
+            "pg_trickle.ready_max_lag");
     assertThat(Settings.catalogue().stream().map(Setting::key).collect(Collectors.toSet()))
         .hasSize(Settings.catalogue().size());
   }
@@ -77,7 +78,12 @@ final class SettingsTest {
                 Duration.ofMillis(1)));
     assertThat(d.dvm()).isEqualTo(new DvmSettings(0.15, 64, 64, 1000, true, 256, 10000, 50000));
     assertThat(d.monitoring())
-        .isEqualTo(new MonitoringSettings("127.0.0.1:8765", "", java.time.Duration.ofMinutes(5)));
+        .isEqualTo(
+            new MonitoringSettings(
+                "127.0.0.1:8765",
+                "",
+                java.time.Duration.ofMinutes(5),
+                java.time.Duration.ofSeconds(30)));
     for (Setting<?> s : Settings.catalogue()) {
       assertThat((Object) d.get(s)).isEqualTo(s.defaultValue());
     }
@@ -221,7 +227,7 @@ final class SettingsTest {
                 + ":14: settings.monitoring.http: localhost is not allowed (allowed: host:port,"
                 + " e.g. 127.0.0.1:8765)",
             file
-                + ":15: settings.monitoring.colour: unknown key (allowed: http, api_token, advisor_window)",
+                + ":15: settings.monitoring.colour: unknown key (allowed: http, api_token, advisor_window, ready_max_lag)",
             file + ":16: settings.gui: unknown key (allowed: scheduler, cdc, dvm, monitoring)");
   }
 
@@ -244,7 +250,33 @@ final class SettingsTest {
   @Test
   void secretSetting_invalidValue_notEchoed() {
     assertThat(MonitoringSettings.API_TOKEN.parse("x")).isEqualTo("x");
-    assertThat(new MonitoringSettings("h:1", "abc", java.time.Duration.ofMinutes(5)).toString())
-        .isEqualTo("MonitoringSettings[http=h:1, apiToken=***, advisorWindow=5m]");
+    assertThat(
+            new MonitoringSettings(
+                    "h:1", "abc", java.time.Duration.ofMinutes(5), java.time.Duration.ZERO)
+                .toString())
+        .isEqualTo("MonitoringSettings[http=h:1, apiToken=***, advisorWindow=5m, readyMaxLag=0s]");
+  }
+
+  @Test
+  void readyMaxLag_isADuration_andZeroOrOffSwitchesItOff() {
+    Setting<java.time.Duration> s = MonitoringSettings.READY_MAX_LAG;
+    assertThat(s.flatName()).isEqualTo("pg_trickle.ready_max_lag");
+    assertThat(s.yamlPath()).isEqualTo("settings.monitoring.ready_max_lag");
+    assertThat(s.formatDefault()).isEqualTo("30s");
+    assertThat(s.parse("2s")).isEqualTo(java.time.Duration.ofSeconds(2));
+    assertThat(s.parse("0")).isZero();
+    assertThat(s.parse("off")).isZero();
+    assertThat(Settings.defaults().withOverrides(Map.of("pg_trickle.ready_max_lag", "0s")))
+        .extracting(x -> x.monitoring().readyMaxLag())
+        .isEqualTo(java.time.Duration.ZERO);
+    assertThatThrownBy(() -> s.parse("soon")).hasMessageContaining("is not a duration");
+  }
+
+  @Test
+  void zero_isStillRefused_forDurationsThatCannotBeSwitchedOff() {
+    assertThatThrownBy(() -> SchedulerSettings.SCALE_UP_AFTER.parse("0"))
+        .hasMessage("\"0\" must be greater than zero");
+    assertThatThrownBy(() -> MonitoringSettings.ADVISOR_WINDOW.parse("off"))
+        .hasMessageContaining("is not a duration");
   }
 }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -131,11 +130,17 @@ public final class HttpApi implements AutoCloseable {
     return server.port();
   }
 
+  /** Readiness, worked out off the event loop: it may query the catalog over a slow network. */
   private Publisher<Void> ready(HttpServerResponse res) {
-    Optional<String> reason = pipeline.notReadyReason();
-    return reason.isEmpty()
-        ? json(res, 200, Map.of("status", "ready"))
-        : json(res, 503, Map.of("status", "not ready", "reason", reason.get()));
+    return blocking(res, pipeline::notReadyReason)
+        .flatMap(
+            reason ->
+                Mono.from(
+                    reason.isEmpty()
+                        ? json(res, 200, Map.of("status", "ready"))
+                        : json(res, 503, Map.of("status", "not ready", "reason", reason.get()))))
+        .onErrorResume(
+            e -> Mono.from(json(res, 503, Map.of("status", "not ready", "reason", oneLine(e)))));
   }
 
   private Publisher<Void> authorized(
@@ -152,8 +157,11 @@ public final class HttpApi implements AutoCloseable {
       }
     }
     if (!pipeline.isStarted()) {
-      return json(
-          res, 503, Map.of("error", pipeline.notReadyReason().orElse("the service is starting")));
+      return blocking(res, pipeline::notReadyReason)
+          .flatMap(
+              reason ->
+                  Mono.from(
+                      json(res, 503, Map.of("error", reason.orElse("the service is starting")))));
     }
     return handler.apply(res);
   }
