@@ -1,6 +1,7 @@
 package dev.trickle.cdc;
 
 import dev.trickle.cdc.pgoutput.PgOutputDecoder;
+import dev.trickle.config.Durations;
 import dev.trickle.model.Lsn;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -51,6 +52,7 @@ public final class ReplicationSource implements ChangeSource {
   private final IdleListener idleListener;
   private final int windowMaxTransactions;
   private final Duration windowMaxWait;
+  private final Duration receiveTimeout;
 
   /** Silence after which the reader sends a status update to find out whether the server lives. */
   private static final long PROBE_AFTER_NANOS = Duration.ofMillis(500).toNanos();
@@ -80,6 +82,8 @@ public final class ReplicationSource implements ChangeSource {
    * @param idleListener told about idle positions
    * @param windowMaxTransactions the most transactions in one window
    * @param windowMaxWait the longest a window stays open after its first transaction
+   * @param receiveTimeout silence of the server after which the connection is given up; also bounds
+   *     opening it
    */
   public ReplicationSource(
       String jdbcUrl,
@@ -92,7 +96,9 @@ public final class ReplicationSource implements ChangeSource {
       long maxBufferedBytes,
       IdleListener idleListener,
       int windowMaxTransactions,
-      Duration windowMaxWait) {
+      Duration windowMaxWait,
+      Duration receiveTimeout) {
+    this.receiveTimeout = receiveTimeout;
     this.windowMaxTransactions = windowMaxTransactions;
     this.windowMaxWait = windowMaxWait;
     this.jdbcUrl = jdbcUrl;
@@ -174,7 +180,8 @@ public final class ReplicationSource implements ChangeSource {
   private void readLoop(FluxSink<List<WalTransaction>> sink) {
     AtomicBoolean cancelled = new AtomicBoolean();
     sink.onDispose(() -> cancelled.set(true));
-    try (Connection conn = connect()) {
+    ReceiveClock clock = new ReceiveClock();
+    try (Connection conn = connect(clock)) {
       PGReplicationStream stream =
           conn.unwrap(PGConnection.class)
               .getReplicationAPI()
@@ -197,6 +204,7 @@ public final class ReplicationSource implements ChangeSource {
           new TransactionWindow(windowMaxTransactions, windowMaxWait.toNanos());
       Lsn sent = Lsn.ZERO;
       long lastTraffic = System.nanoTime();
+      long readingSince = System.nanoTime(); // the clock is not read while reading pauses
       while (!cancelled.get()) {
         Lsn target = confirm.get();
         if (target.isAfter(sent)) {
@@ -216,6 +224,7 @@ public final class ReplicationSource implements ChangeSource {
           }
           stream.forceUpdateStatus();
           Thread.sleep(5);
+          readingSince = System.nanoTime();
           continue;
         }
         ByteBuffer buf = stream.readPending();
@@ -229,9 +238,19 @@ public final class ReplicationSource implements ChangeSource {
             idleListener.idleAt(position);
           }
           if (System.nanoTime() - lastTraffic > PROBE_AFTER_NANOS) {
-            // reading alone does not notice a server that died: a write does
+            // reading alone does not notice a server that died: a write does, and the server
+            // answers it (a reply is requested) unless the network has gone silent
             stream.forceUpdateStatus();
             lastTraffic = System.nanoTime();
+          }
+          long now = System.nanoTime();
+          if (Math.min(clock.silentNanos(now), now - readingSince) > receiveTimeout.toNanos()) {
+            throw new SQLException(
+                "the server sent nothing for "
+                    + Durations.format(receiveTimeout)
+                    + " (pg_trickle.receive_timeout), not even an answer to the status updates:"
+                    + " the connection is taken for lost",
+                "08006");
           }
           Thread.sleep(1);
           continue;
@@ -260,14 +279,25 @@ public final class ReplicationSource implements ChangeSource {
     }
   }
 
-  private Connection connect() throws SQLException {
+  private Connection connect(ReceiveClock clock) throws SQLException {
     Properties p = new Properties();
     p.putAll(baseProperties);
+    // a silent network must not hang opening the connection or a reply the reader waits for
+    String seconds = Long.toString(Math.max(1, receiveTimeout.toSeconds()));
+    PGProperty.LOGIN_TIMEOUT.set(p, seconds);
+    PGProperty.CONNECT_TIMEOUT.set(p, seconds);
+    PGProperty.SOCKET_TIMEOUT.set(p, seconds);
+    PGProperty.TCP_KEEP_ALIVE.set(p, true);
+    clock.install(p);
     PGProperty.REPLICATION.set(p, "database");
     PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
     PGProperty.PREFER_QUERY_MODE.set(p, "simple");
     PGProperty.APPLICATION_NAME.set(p, "trickle-replication");
-    return DriverManager.getConnection(jdbcUrl, p);
+    try {
+      return DriverManager.getConnection(jdbcUrl, p);
+    } finally {
+      clock.opened();
+    }
   }
 
   /** Stops the reader thread. */

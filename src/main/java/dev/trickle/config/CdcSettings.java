@@ -14,6 +14,7 @@ import java.util.Map;
  * @param fenceTimeout how long a refresh waits for its fence message
  * @param batchMaxTransactions the most transactions routed to the change store as one window
  * @param batchMaxWait the longest a window stays open after its first transaction
+ * @param receiveTimeout silence of the server after which a replication connection is given up
  */
 public record CdcSettings(
     boolean setReplicaIdentityFull,
@@ -22,7 +23,8 @@ public record CdcSettings(
     Duration reconnectBackoffMax,
     Duration fenceTimeout,
     int batchMaxTransactions,
-    Duration batchMaxWait) {
+    Duration batchMaxWait,
+    Duration receiveTimeout) {
 
   /** The category name. */
   public static final String CATEGORY = "cdc";
@@ -108,6 +110,19 @@ public record CdcSettings(
               + " window also closes as soon as the reader has caught up)",
           Validator.positive());
 
+  /** {@code pg_trickle.receive_timeout}. */
+  public static final Setting<Duration> RECEIVE_TIMEOUT =
+      Setting.of(
+          CATEGORY,
+          "receive_timeout",
+          Duration.class,
+          Duration.ofSeconds(30),
+          "duration",
+          "how long the server may send nothing on the replication connection (the reader asks"
+              + " for an answer every half second while idle) before the connection is taken for"
+              + " lost and opened again with backoff; also bounds opening it",
+          Validator.positive());
+
   /** Checks every value against its setting. */
   public CdcSettings {
     BATCH_MAX_TRANSACTIONS.requireAllowed(batchMaxTransactions);
@@ -116,6 +131,7 @@ public record CdcSettings(
     BUFFER_MAX_MB.requireAllowed(bufferMaxMb);
     RECONNECT_BACKOFF_MAX.requireAllowed(reconnectBackoffMax);
     FENCE_TIMEOUT.requireAllowed(fenceTimeout);
+    RECEIVE_TIMEOUT.requireAllowed(receiveTimeout);
   }
 
   /** Returns the definitions of this category, in documentation order. */
@@ -127,7 +143,8 @@ public record CdcSettings(
         RECONNECT_BACKOFF_MAX,
         FENCE_TIMEOUT,
         BATCH_MAX_TRANSACTIONS,
-        BATCH_MAX_WAIT);
+        BATCH_MAX_WAIT,
+        RECEIVE_TIMEOUT);
   }
 
   /** Returns the defaults. */
@@ -143,7 +160,8 @@ public record CdcSettings(
         v.get(RECONNECT_BACKOFF_MAX),
         v.get(FENCE_TIMEOUT),
         v.get(BATCH_MAX_TRANSACTIONS),
-        v.get(BATCH_MAX_WAIT));
+        v.get(BATCH_MAX_WAIT),
+        v.get(RECEIVE_TIMEOUT));
   }
 
   Map<Setting<?>, Object> toMap() {
@@ -154,6 +172,7 @@ public record CdcSettings(
         RECONNECT_BACKOFF_MAX, reconnectBackoffMax,
         FENCE_TIMEOUT, fenceTimeout,
         BATCH_MAX_TRANSACTIONS, batchMaxTransactions,
-        BATCH_MAX_WAIT, batchMaxWait);
+        BATCH_MAX_WAIT, batchMaxWait,
+        RECEIVE_TIMEOUT, receiveTimeout);
   }
 }

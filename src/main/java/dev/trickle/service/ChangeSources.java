@@ -43,7 +43,8 @@ public final class ChangeSources {
           idleListener,
           cdc.batchMaxTransactions(),
           cdc.batchMaxWait(),
-          config.cdc().debezium());
+          config.cdc().debezium(),
+          cdc.receiveTimeout());
     }
     return new ReplicationSource(
         db.jdbcUrl(),
@@ -56,6 +57,7 @@ public final class ChangeSources {
         maxBufferedBytes,
         idleListener,
         cdc.batchMaxTransactions(),
-        cdc.batchMaxWait());
+        cdc.batchMaxWait(),
+        cdc.receiveTimeout());
   }
 }

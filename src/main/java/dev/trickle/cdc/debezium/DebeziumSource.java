@@ -6,6 +6,7 @@ import dev.trickle.cdc.ReplicationSource;
 import dev.trickle.cdc.TransactionWindow;
 import dev.trickle.cdc.WalTransaction;
 import dev.trickle.config.DatabaseUrl;
+import dev.trickle.config.Durations;
 import dev.trickle.model.Lsn;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
@@ -71,6 +72,9 @@ public final class DebeziumSource implements ChangeSource {
   private final int windowMaxTransactions;
   private final Duration windowMaxWait;
   private final Map<String, String> userProperties;
+  private final Duration receiveTimeout;
+  private volatile long lastHeardNanos = System.nanoTime();
+  private volatile Runnable giveUp = () -> {};
   private final AtomicReference<Lsn> confirm = new AtomicReference<>(Lsn.ZERO);
   private final AtomicReference<Lsn> confirmSent = new AtomicReference<>(Lsn.ZERO);
   private final AtomicReference<Lsn> lastReceived = new AtomicReference<>(Lsn.ZERO);
@@ -110,6 +114,7 @@ public final class DebeziumSource implements ChangeSource {
    * @param windowMaxTransactions the most transactions in one window
    * @param windowMaxWait the longest a window stays open after its first transaction
    * @param userProperties the pipeline's {@code cdc.debezium} properties
+   * @param receiveTimeout silence of the server after which the engine is restarted
    */
   public DebeziumSource(
       DatabaseUrl url,
@@ -123,7 +128,9 @@ public final class DebeziumSource implements ChangeSource {
       ReplicationSource.IdleListener idleListener,
       int windowMaxTransactions,
       Duration windowMaxWait,
-      Map<String, String> userProperties) {
+      Map<String, String> userProperties,
+      Duration receiveTimeout) {
+    this.receiveTimeout = receiveTimeout;
     this.url = url;
     this.credentials = credentials;
     this.slot = slot;
@@ -197,6 +204,7 @@ public final class DebeziumSource implements ChangeSource {
                   streaming.set(true);
                   if (records.stream().anyMatch(e -> !isHeartbeat(e.record()))) {
                     lastRecordNanos = System.nanoTime();
+                    lastHeardNanos = lastRecordNanos;
                   }
                   for (RecordChangeEvent<SourceRecord> event : records) {
                     RecordAssembler.Outcome out = assembler.accept(event.record());
@@ -223,6 +231,7 @@ public final class DebeziumSource implements ChangeSource {
                       && (sink.requestedFromDownstream() <= 0
                           || bufferedBytes.getAsLong() > maxBufferedBytes)) {
                     Thread.sleep(5);
+                    lastHeardNanos = System.nanoTime(); // not reading: silence is ours
                     markConfirmed(confirmables, committer);
                   }
                 })
@@ -246,14 +255,69 @@ public final class DebeziumSource implements ChangeSource {
           }
           thread.shutdown();
         });
+    lastHeardNanos = System.nanoTime();
+    giveUp =
+        () -> {
+          streaming.set(false);
+          sink.error(
+              new java.sql.SQLException(
+                  "the server sent nothing for "
+                      + Durations.format(receiveTimeout)
+                      + " (pg_trickle.receive_timeout), not even a ping through the slot: the"
+                      + " connection is taken for lost",
+                  "08006"));
+        };
     thread.execute(engine);
     if (nudging.compareAndSet(false, true)) {
       var unused =
           nudger.scheduleWithFixedDelay(
-              this::nudgeWhenOthersWrite,
-              NUDGE_INTERVAL.toMillis(),
-              NUDGE_INTERVAL.toMillis(),
+              () -> {
+                nudgeWhenOthersWrite();
+                watchSilence();
+              },
+              WATCH_INTERVAL.toMillis(),
+              WATCH_INTERVAL.toMillis(),
               TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** How often the nudge and the silence watch run. */
+  static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
+
+  /**
+   * The connector cannot tell a quiet server from a silent network (its heartbeats are made
+   * locally). After half of {@code receive_timeout} without a record from the server, an empty
+   * transaction with a logical message ({@code trickle.heartbeat}) is committed: it comes back
+   * through the slot unless the network is silent. After the whole timeout the engine is stopped
+   * and started again with backoff.
+   */
+  private void watchSilence() {
+    long silent = System.nanoTime() - lastHeardNanos;
+    if (!streaming.get() || silent < receiveTimeout.toNanos() / 2) {
+      return;
+    }
+    if (silent > receiveTimeout.toNanos()) {
+      log.warn(
+          "Debezium connector: nothing from the server for {}; restarting it",
+          Durations.format(receiveTimeout));
+      Runnable stop = giveUp;
+      giveUp = () -> {};
+      // stopping the engine may wait for the connector: not on this thread
+      Thread t = new Thread(stop, "trickle-debezium-give-up");
+      t.setDaemon(true);
+      t.start();
+      return;
+    }
+    ping();
+  }
+
+  private void ping() {
+    try (java.sql.Connection conn =
+            DriverManager.getConnection(url.toJdbcUrl(), nudgeProperties());
+        java.sql.Statement st = conn.createStatement()) {
+      st.execute("SELECT pg_logical_emit_message(true, 'trickle.heartbeat', '')");
+    } catch (java.sql.SQLException | RuntimeException e) {
+      log.debug("cannot ping through the slot: {}", oneLine(e));
     }
   }
 
@@ -265,9 +329,12 @@ public final class DebeziumSource implements ChangeSource {
    * as a transaction of its own, and the slot may move past it.
    */
   private void nudgeWhenOthersWrite() {
-    if (!streaming.get() || System.nanoTime() - lastRecordNanos < NUDGE_INTERVAL.toNanos()) {
+    if (!streaming.get()
+        || System.nanoTime() - lastRecordNanos < NUDGE_INTERVAL.toNanos()
+        || System.nanoTime() - lastNudgeNanos < NUDGE_INTERVAL.toNanos()) {
       return;
     }
+    lastNudgeNanos = System.nanoTime();
     try (java.sql.Connection conn =
             DriverManager.getConnection(url.toJdbcUrl(), nudgeProperties());
         java.sql.Statement st = conn.createStatement();
@@ -282,9 +349,15 @@ public final class DebeziumSource implements ChangeSource {
     }
   }
 
+  private volatile long lastNudgeNanos;
+
   private Properties nudgeProperties() {
     Properties p = new Properties();
     p.putAll(credentials);
+    String seconds = Long.toString(Math.max(1, receiveTimeout.toSeconds() / 2));
+    p.setProperty("loginTimeout", seconds);
+    p.setProperty("connectTimeout", seconds);
+    p.setProperty("socketTimeout", seconds);
     p.setProperty("ApplicationName", "trickle-debezium-nudge");
     return p;
   }
@@ -311,6 +384,10 @@ public final class DebeziumSource implements ChangeSource {
     Properties p = new Properties();
     p.putAll(TUNABLE_DEFAULTS);
     p.setProperty("status.update.interval.ms", Long.toString(statusInterval.toMillis()));
+    // the connector's connections must not wait forever on a silent network
+    String seconds = Long.toString(Math.max(1, receiveTimeout.toSeconds()));
+    p.setProperty("driver.loginTimeout", seconds);
+    p.setProperty("driver.socketTimeout", seconds);
     p.putAll(userProperties);
     p.setProperty("name", "trickle-" + slot);
     p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
