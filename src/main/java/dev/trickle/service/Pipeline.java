@@ -508,9 +508,11 @@ public final class Pipeline implements AutoCloseable {
     if (!scheduler.allFilled()) {
       return Optional.of("initial fill in progress");
     }
-    Map<String, Long> lag = new HashMap<>();
+    Map<String, ReadyLag.Waiting> lag = new HashMap<>();
     for (StreamTable st : streamTables()) {
-      lag.put(st.name().toString(), scheduler.lagMillis(st.id()));
+      lag.put(
+          st.name().toString(),
+          new ReadyLag.Waiting(scheduler.lagMillis(st.id()), st.schedule().toMillis()));
     }
     return ReadyLag.reason(config.settings().monitoring().readyMaxLag(), lag);
   }
