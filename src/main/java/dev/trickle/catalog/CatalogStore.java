@@ -209,6 +209,23 @@ public final class CatalogStore {
     }
   }
 
+  /**
+   * Marks a stream table in ERROR because a source changed: the message is its {@code last_error},
+   * and its frontier is forgotten (its changes are no longer kept), so that the refresh that plans
+   * it again fills it anew, also after a restart.
+   */
+  public static void markSourceChanged(Connection conn, long id, String change)
+      throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET status = 'ERROR', last_error = ?, frontier ="
+                + " NULL, updated_at = now() WHERE pgt_id = ?")) {
+      ps.setString(1, change);
+      ps.setLong(2, id);
+      ps.executeUpdate();
+    }
+  }
+
   /** Records a failed refresh on the registry row. */
   public static void recordError(Connection conn, long id, String error) throws SQLException {
     try (PreparedStatement ps =

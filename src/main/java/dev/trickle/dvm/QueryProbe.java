@@ -155,6 +155,59 @@ public final class QueryProbe {
     return text;
   }
 
+  /**
+   * What the probed query reads of its sources, for noticing later changes to them ({@link
+   * SourceSchema}): each source's OID and the columns the query refers to (the view's column
+   * dependencies), plus the primary key's columns when {@code withKeys}. Call inside the probe's
+   * transaction, after {@link #probeInTransaction}.
+   *
+   * @param conn the probe's connection, inside its transaction
+   * @param withKeys whether the stream table also reads its source's key (it keeps a copy)
+   * @return the sources in OID order, as {@link ProbeResult#sources()}
+   * @throws SQLException on database failures
+   */
+  public static SourceSchema sourceSchema(Connection conn, boolean withKeys) throws SQLException {
+    String deps =
+        "SELECT d.refobjid, d.refobjsubid FROM pg_rewrite r JOIN pg_depend d ON d.classid ="
+            + " 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass"
+            + " AND d.refobjid <> r.ev_class WHERE r.ev_class = '"
+            + PROBE_VIEW
+            + "'::regclass";
+    java.util.Map<Long, TableRef> names = new java.util.LinkedHashMap<>();
+    java.util.Map<Long, List<SourceSchema.ReadColumn>> columns = new java.util.HashMap<>();
+    try (Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT c.oid::bigint, n.nspname, c.relname, a.attnum, a.attname,"
+                    + " format_type(a.atttypid, a.atttypmod) FROM pg_class c JOIN pg_namespace n"
+                    + " ON n.oid = c.relnamespace LEFT JOIN pg_attribute a ON a.attrelid = c.oid"
+                    + " AND a.attnum > 0 AND NOT a.attisdropped AND ((c.oid, a.attnum) IN ("
+                    + deps
+                    + ") OR ("
+                    + withKeys
+                    + " AND a.attnum = ANY (SELECT unnest(i.indkey) FROM pg_index i WHERE"
+                    + " i.indrelid = c.oid AND i.indisprimary))) WHERE c.oid IN (SELECT refobjid"
+                    + " FROM ("
+                    + deps
+                    + ") x) ORDER BY 1, 4")) {
+      while (rs.next()) {
+        long oid = rs.getLong(1);
+        if (!names.containsKey(oid)) {
+          names.put(oid, new TableRef(rs.getString(2), rs.getString(3)));
+          columns.put(oid, new ArrayList<>());
+        }
+        if (rs.getString(5) != null) {
+          columns
+              .get(oid)
+              .add(new SourceSchema.ReadColumn(rs.getInt(4), rs.getString(5), rs.getString(6)));
+        }
+      }
+    }
+    List<SourceSchema.Source> sources = new ArrayList<>();
+    names.forEach((oid, name) -> sources.add(new SourceSchema.Source(name, oid, columns.get(oid))));
+    return new SourceSchema(sources);
+  }
+
   private static List<Column> outputColumns(Connection conn) throws SQLException {
     List<Column> out = new ArrayList<>();
     try (Statement st = conn.createStatement();

@@ -4,7 +4,7 @@ package dev.trickle.model;
  * A mistake in what the user asked for (configuration, query, name). Its message is one clear line
  * that names the offending thing; it is printed without a stack trace and exits with code 2.
  */
-public final class UserError extends RuntimeException {
+public class UserError extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /**

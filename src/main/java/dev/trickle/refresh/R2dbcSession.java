@@ -34,6 +34,28 @@ final class R2dbcSession implements AutoCloseable {
     return queryString("BEGIN ISOLATION LEVEL REPEATABLE READ; " + sql);
   }
 
+  /**
+   * Begins a REPEATABLE READ transaction and runs its first query in the same round trip.
+   *
+   * @param sql a query without parameters
+   * @return the columns of its first row, as text
+   */
+  java.util.List<String> beginAndQueryRow(String sql) {
+    return Flux.from(
+            conn.createStatement("BEGIN ISOLATION LEVEL REPEATABLE READ; " + sql).execute())
+        .flatMap(
+            r ->
+                r.map(
+                    (row, meta) -> {
+                      java.util.List<String> out = new java.util.ArrayList<>();
+                      for (int i = 0; i < meta.getColumnMetadatas().size(); i++) {
+                        out.add(row.get(i, String.class));
+                      }
+                      return out;
+                    }))
+        .blockFirst();
+  }
+
   void commit() {
     conn.commitTransaction().block();
     doneOnce.addAll(doneOnceInTransaction);

@@ -6,7 +6,9 @@ import dev.trickle.cdc.WalTransaction;
 import dev.trickle.dvm.MergeParts;
 import dev.trickle.dvm.RefreshSql;
 import dev.trickle.faults.CrashPoints;
+import dev.trickle.dvm.SourceSchema;
 import dev.trickle.model.PgSnapshot;
+import dev.trickle.model.SourceChanged;
 import dev.trickle.model.TableRef;
 import dev.trickle.observe.Metrics;
 import dev.trickle.observe.Tracing;
@@ -238,22 +240,32 @@ public final class RefreshExecutor implements AutoCloseable {
     boolean smallKeyed =
         st.strategy() == dev.trickle.model.Strategy.KEYED
             && store.pendingChanges(st.id()) < GENERIC_PLAN_MAX_CHANGES;
-    PgSnapshot snapshot =
-        PgSnapshot.parse(
-            s.beginAndQueryString(
-                (sharedSnapshot == null
-                        ? ""
-                        : "SET TRANSACTION SNAPSHOT "
-                            + TableRef.quoteLiteral(sharedSnapshot)
-                            + "; ")
-                    + "SELECT pg_current_snapshot()::text, set_config('work_mem', '"
-                    + workMemOf(st)
-                    + "MB', true), set_config('lock_timeout', '"
-                    + lockTimeout.toMillis()
-                    + "ms', true), set_config('plan_cache_mode', '"
-                    + planCacheMode(smallKeyed)
-                    + "', true)"
-                    + (hints ? ", " + PLANNER_HINTS : "")));
+    // what the stream table reads of its sources is checked in the refresh snapshot, in the same
+    // round trip: a column dropped, renamed or retyped, or a table dropped (and created again),
+    // is never refreshed as if it were what was planned
+    SourceSchema schema = st.sourceSchema();
+    List<String> first =
+        s.beginAndQueryRow(
+            (sharedSnapshot == null
+                    ? ""
+                    : "SET TRANSACTION SNAPSHOT " + TableRef.quoteLiteral(sharedSnapshot) + "; ")
+                + "SELECT pg_current_snapshot()::text, "
+                + (schema.sources().isEmpty() ? "NULL" : schema.observeSql())
+                + ", set_config('work_mem', '"
+                + workMemOf(st)
+                + "MB', true), set_config('lock_timeout', '"
+                + lockTimeout.toMillis()
+                + "ms', true), set_config('plan_cache_mode', '"
+                + planCacheMode(smallKeyed)
+                + "', true)"
+                + (hints ? ", " + PLANNER_HINTS : ""));
+    PgSnapshot snapshot = PgSnapshot.parse(first.get(0));
+    if (!schema.sources().isEmpty()) {
+      var change = schema.changeIn(schema.parse(first.get(1)));
+      if (change.isPresent()) {
+        throw new SourceChanged(change.get());
+      }
+    }
     List<WalTransaction> delta = List.of();
     ModePolicy.Decision decision;
     long changeCount = 0;

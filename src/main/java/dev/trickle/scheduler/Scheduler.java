@@ -1,6 +1,7 @@
 package dev.trickle.scheduler;
 
 import dev.trickle.cdc.ChangeStore;
+import dev.trickle.model.SourceChanged;
 import dev.trickle.observe.Tracing;
 import dev.trickle.refresh.RefreshExecutor;
 import dev.trickle.refresh.RefreshOutcome;
@@ -81,6 +82,48 @@ public final class Scheduler implements AutoCloseable {
     void remediated(StreamTable st, String reasonCode, String detail);
   }
 
+  /**
+   * Told when a source of a stream table changed so that it cannot be maintained as planned: the
+   * stream table goes to ERROR until a refresh plans it again ({@link #replanned}).
+   */
+  public interface SourceChanges {
+    /**
+     * Checks a stream table's sources against its plan, after a refresh of it failed.
+     *
+     * @param st the stream table
+     * @return the change, in one line, or empty when its sources are as planned
+     */
+    java.util.Optional<String> check(StreamTable st);
+
+    /**
+     * Records that a stream table went to ERROR.
+     *
+     * @param st the stream table
+     * @param change the change, in one line
+     */
+    void changed(StreamTable st, String change);
+  }
+
+  private volatile SourceChanges sourceChanges =
+      new SourceChanges() {
+        @Override
+        public java.util.Optional<String> check(StreamTable st) {
+          return java.util.Optional.empty();
+        }
+
+        @Override
+        public void changed(StreamTable st, String change) {}
+      };
+
+  /**
+   * Sets what checks and records source changes (before {@link #start}).
+   *
+   * @param handler the checks and records
+   */
+  public void onSourceChanges(SourceChanges handler) {
+    this.sourceChanges = handler;
+  }
+
   /** Told when a stream table is suspended (the circuit breaker opened). */
   @FunctionalInterface
   public interface SuspensionHandler {
@@ -103,6 +146,15 @@ public final class Scheduler implements AutoCloseable {
     volatile long dueAtNanos;
     volatile boolean forced;
     volatile boolean suspended;
+
+    /**
+     * Non-null while it is in ERROR because a source changed (the change, in one line): not
+     * refreshed, its changes not kept, until a refresh plans it again.
+     */
+    volatile String sourceChange;
+
+    /** Whether its sources are to be checked by a refresh soon (they seem to have changed). */
+    volatile boolean recheck;
 
     /** When its oldest unabsorbed change was first seen pending (nanoTime), 0 when none. */
     volatile long pendingSinceNanos;
@@ -222,6 +274,69 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * Puts a stream table in ERROR for a source change, as a failed refresh of it would; for a stream
+   * table taken up at start-up whose query cannot be planned any more.
+   *
+   * @param st the stream table
+   * @param change the change, in one line
+   */
+  public void addBroken(StreamTable st, String change) {
+    Entry e = new Entry(st, REPLANNED);
+    e.sourceChange = change;
+    entries.put(st.id(), e);
+    topology = Topology.of(entries.values());
+  }
+
+  /**
+   * The source change that put a stream table in ERROR, if it is there.
+   *
+   * @param id the stream table
+   * @return the change, in one line
+   */
+  public java.util.Optional<String> sourceChange(long id) {
+    Entry e = entries.get(id);
+    return java.util.Optional.ofNullable(e == null ? null : e.sourceChange);
+  }
+
+  /**
+   * Takes up a stream table in ERROR again, planned anew against its sources as they are now: it
+   * buffers its changes again and is filled anew (reason {@code replanned}) at its next refresh.
+   *
+   * @param st the stream table as planned now, with the same id and name
+   */
+  public void replanned(StreamTable st) {
+    Entry e = entries.get(st.id());
+    if (e == null || e.sourceChange == null) {
+      return;
+    }
+    store.register(st.id(), java.util.Set.copyOf(st.sources()), null);
+    e.st = st;
+    e.needsFill = true;
+    e.fillReason = REPLANNED;
+    e.sourceChange = null;
+    topology = Topology.of(entries.values());
+  }
+
+  /**
+   * Asks for a refresh of a maintained stream table soon, whether or not it has changes: its
+   * sources seem to have changed, and the refresh checks them (a stream table in ERROR or suspended
+   * is left alone).
+   *
+   * @param id the stream table
+   */
+  public void recheck(long id) {
+    Entry e = entries.get(id);
+    if (e != null && e.sourceChange == null && !e.suspended) {
+      e.recheck = true;
+    }
+  }
+
+  /**
+   * Reason code of the FULL refresh that fills a stream table planned again after a source change.
+   */
+  public static final String REPLANNED = "replanned";
+
   /** Stream tables suspended right now. */
   public long suspendedCount() {
     return entries.values().stream().filter(e -> e.suspended).count();
@@ -325,7 +440,8 @@ public final class Scheduler implements AutoCloseable {
    * be asked).
    */
   public boolean allFilled() {
-    return entries.values().stream().noneMatch(e -> e.needsFill && !e.suspended);
+    return entries.values().stream()
+        .noneMatch(e -> e.needsFill && !e.suspended && e.sourceChange == null);
   }
 
   private void tick() {
@@ -349,7 +465,7 @@ public final class Scheduler implements AutoCloseable {
     boolean bufferFull = store.bytes() > maxBufferedBytes;
     java.util.List<Entry> due = new java.util.ArrayList<>();
     for (Entry e : entries.values()) {
-      if (e.running || (e.suspended && !e.forced)) {
+      if (e.running || (e.suspended && !e.forced) || (e.sourceChange != null && !e.forced)) {
         continue;
       }
       boolean pending = store.hasPending(e.st.id());
@@ -363,10 +479,13 @@ public final class Scheduler implements AutoCloseable {
             "change buffer over its budget ({} bytes); refreshing {} FULL",
             store.bytes(),
             e.st.name());
-      } else if (now - e.dueAtNanos < 0 && !e.forced && !(pending && overMemoryBudget(e))) {
+      } else if (now - e.dueAtNanos < 0
+          && !e.forced
+          && !e.recheck
+          && !(pending && overMemoryBudget(e))) {
         continue;
       }
-      if (!e.needsFill && !e.forced && !pending) {
+      if (!e.needsFill && !e.forced && !pending && !e.recheck) {
         continue;
       }
       due.add(e);
@@ -442,6 +561,7 @@ public final class Scheduler implements AutoCloseable {
     e.tickContext = context;
     e.waitingForUpstream = false;
     e.forced = false;
+    e.recheck = false;
     e.running = true;
     e.dueAtNanos = now + e.st.schedule().toNanos() * e.intervalFactor;
   }
@@ -457,7 +577,7 @@ public final class Scheduler implements AutoCloseable {
    */
   private void remediateLag(long now) {
     for (Entry e : entries.values()) {
-      if (e.lagRemediated || e.suspended) {
+      if (e.lagRemediated || e.suspended || e.sourceChange != null) {
         continue;
       }
       long lag = lagNanos(e, now);
@@ -560,6 +680,12 @@ public final class Scheduler implements AutoCloseable {
     for (var w = e.waiters.poll(); w != null; w = e.waiters.poll()) {
       waiting.add(w);
     }
+    if (e.sourceChange != null) {
+      // asked to refresh without being planned again: it stays in ERROR
+      SourceChanged still = new SourceChanged(e.sourceChange);
+      waiting.forEach(w -> w.completeExceptionally(still));
+      return;
+    }
     try {
       if (e.suspended) {
         // asked to refresh: resume, buffering its changes again; the refresh fills it anew
@@ -596,6 +722,13 @@ public final class Scheduler implements AutoCloseable {
       }
     } catch (Exception ex) {
       span.recordException(ex).setStatus(io.opentelemetry.api.trace.StatusCode.ERROR);
+      String change = stopping ? null : sourceChangeBehind(e, ex);
+      if (change != null) {
+        breakOff(e, change);
+        SourceChanged error = new SourceChanged(change);
+        waiting.forEach(w -> w.completeExceptionally(error));
+        return;
+      }
       waiting.forEach(w -> w.completeExceptionally(ex));
       if (!stopping && Failures.isConnectionLoss(ex)) {
         log.warn(
@@ -612,6 +745,43 @@ public final class Scheduler implements AutoCloseable {
         e.dueAtNanos = System.nanoTime() + Math.min(backoff, Duration.ofMinutes(5).toNanos());
       }
     }
+  }
+
+  /**
+   * The source change behind a failed refresh, if any: the refresh found it, or (a refresh that
+   * failed otherwise, say on a column that no longer exists) the sources checked afresh show it.
+   */
+  private String sourceChangeBehind(Entry e, Exception ex) {
+    if (ex instanceof SourceChanged) {
+      return ex.getMessage();
+    }
+    if (Failures.isConnectionLoss(ex)) {
+      return null;
+    }
+    try {
+      return sourceChanges.check(e.st).orElse(null);
+    } catch (RuntimeException checkFailed) {
+      log.debug("cannot check the sources of {}: {}", e.st.name(), checkFailed.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * Takes a stream table to ERROR for a source change: no more refreshes and its changes no longer
+   * kept (they would hold the slot back), as when suspended, until a refresh plans it again.
+   */
+  private void breakOff(Entry e, String change) {
+    e.sourceChange = change;
+    e.needsFill = true;
+    e.fillReason = REPLANNED;
+    e.pendingSinceNanos = 0;
+    store.unregister(e.st.id());
+    log.warn(
+        "{}: {}; it is not maintained until `trickle refresh {}` plans it again",
+        e.st.name(),
+        change,
+        e.st.name());
+    sourceChanges.changed(e.st, change);
   }
 
   /** After three successes in a row, a stream table slowed down by lock timeouts is not anymore. */

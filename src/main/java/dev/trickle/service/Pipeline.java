@@ -72,6 +72,7 @@ public final class Pipeline implements AutoCloseable {
   private SlotKeeper slotKeeper;
   private AdvisorLoop advisor;
   private SqlRequestDesk desk;
+  private SourceWatch sourceWatch;
 
   /**
    * Creates the pipeline; nothing connects until {@link #start()}.
@@ -306,6 +307,18 @@ public final class Pipeline implements AutoCloseable {
             this::failed,
             this::suspended,
             this::remediated);
+    scheduler.onSourceChanges(
+        new Scheduler.SourceChanges() {
+          @Override
+          public Optional<String> check(StreamTable st) {
+            return SourceWatch.check(db, st);
+          }
+
+          @Override
+          public void changed(StreamTable st, String change) {
+            sourceChanged(st, change);
+          }
+        });
     try (Connection conn = db.connect()) {
       for (StreamTable st : tables) {
         StreamTableRow row = CatalogStore.find(conn, st.name()).orElseThrow();
@@ -395,6 +408,9 @@ public final class Pipeline implements AutoCloseable {
     long check = Leadership.CHECK.toMillis();
     var unusedLock =
         keeper.scheduleWithFixedDelay(this::checkLeadership, check, check, TimeUnit.MILLISECONDS);
+    sourceWatch = new SourceWatch(db, scheduler, this::streamTables);
+    var unusedWatch =
+        keeper.scheduleWithFixedDelay(sourceWatch::run, 1000, 1000, TimeUnit.MILLISECONDS);
     scheduler.start();
     desk.start();
     Thread queued = new Thread(control::runQueued, "trickle-queued-sql-calls");
@@ -748,6 +764,57 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
+  private void sourceChanged(StreamTable st, String change) {
+    try (Connection conn = db.connect()) {
+      CatalogStore.markSourceChanged(conn, st.id(), change);
+      CatalogStore.recordEvent(conn, st.id(), st.name(), "ERROR", "source_changed", change);
+    } catch (SQLException e) {
+      log.warn("cannot record the source change of {}: {}", st.name(), e.getMessage());
+    }
+  }
+
+  /**
+   * Plans a stream table in ERROR after a source change again, against its sources as they are now,
+   * and takes it up again: its next refresh fills it anew (reason {@code replanned}).
+   *
+   * @param st the stream table
+   * @param change the change that put it in ERROR
+   * @return the stream table as planned now
+   * @throws dev.trickle.model.SourceChanged with that change when its query still cannot be planned
+   * @throws SQLException on database failures
+   */
+  synchronized StreamTable replan(StreamTable st, String change) throws SQLException {
+    try (Connection conn = db.connect()) {
+      StreamTableRow row =
+          CatalogStore.findById(conn, st.id())
+              .orElseThrow(
+                  () ->
+                      new UserError(
+                          "stream table " + st.name() + " does not exist in this pipeline"));
+      Plan p;
+      try {
+        p = planRuntime(conn, row);
+      } catch (UserError e) {
+        log.info("{} still cannot be planned: {}", st.name(), e.getMessage());
+        throw new dev.trickle.model.SourceChanged(change);
+      }
+      if (ReplicationSetup.prepareSources(conn, p, config.cdc().publication())) {
+        ReplicationSetup.waitForOlderTransactions(conn);
+      }
+      StreamTable fresh =
+          StreamTableRegistry.replan(
+              conn, p, row, config.settings().dvm().templateCacheMaxEntries());
+      templates.invalidate(st.id());
+      synchronized (tables) {
+        tables.removeIf(t -> t.id() == st.id());
+        tables.add(fresh);
+      }
+      scheduler.replanned(fresh);
+      log.info("{} is planned again against its sources as they are now; filling it", st.name());
+      return fresh;
+    }
+  }
+
   private void suspended(StreamTable st, int failures) {
     metrics.streamTableEvent(
         "pg_trickle.suspensions",
@@ -816,6 +883,9 @@ public final class Pipeline implements AutoCloseable {
     }
     if (advisor != null) {
       advisor.close();
+    }
+    if (sourceWatch != null) {
+      sourceWatch.close();
     }
     if (desk != null) {
       desk.close();

@@ -22,6 +22,7 @@ import java.util.List;
  * @param needsReplicaIdentityFull source tables to switch to REPLICA IDENTITY FULL
  * @param warnings things the user should know (stable functions, FULL fallback)
  * @param limits the delta engine's guards the SQL was generated under
+ * @param sourceSchema what it reads of its sources (their OIDs, the columns it reads)
  */
 public record Plan(
     TableRef name,
@@ -33,7 +34,8 @@ public record Plan(
     RefreshSql sql,
     List<TableRef> needsReplicaIdentityFull,
     List<String> warnings,
-    DvmLimits limits) {
+    DvmLimits limits,
+    dev.trickle.dvm.SourceSchema sourceSchema) {
   /** Copies the lists. */
   public Plan {
     needsReplicaIdentityFull = List.copyOf(needsReplicaIdentityFull);

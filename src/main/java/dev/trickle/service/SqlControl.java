@@ -383,7 +383,8 @@ final class SqlControl {
               st.sources(),
               st.sourceRows(),
               st.strategy(),
-              st.templateVersion()));
+              st.templateVersion(),
+              st.sourceSchema()));
       log.info(
           "{} now refreshes every {} ({})",
           st.name(),

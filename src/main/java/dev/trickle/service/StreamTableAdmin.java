@@ -192,6 +192,11 @@ public final class StreamTableAdmin {
    */
   public RefreshOutcome refresh(TableRef name) throws Exception {
     StreamTable st = find(name).orElseThrow(() -> notFound(name));
+    Optional<String> change = pipeline.scheduler().sourceChange(st.id());
+    if (change.isPresent()) {
+      // in ERROR after a source change: planned again first (fails with the change if it must)
+      st = pipeline.replan(st, change.get());
+    }
     try {
       return pipeline
           .scheduler()

@@ -140,7 +140,17 @@ public final class StreamTablePlanner {
         throw new UserError("stream table " + name + ": cannot be maintained: " + rejected);
       }
       return new Plan(
-          name, query, mode, budget, schedule, probe, sql, identityFull, warnings, limits);
+          name,
+          query,
+          mode,
+          budget,
+          schedule,
+          probe,
+          sql,
+          identityFull,
+          warnings,
+          limits,
+          QueryProbe.sourceSchema(conn, sql.strategy() == Strategy.KEYED));
     } finally {
       conn.rollback();
       conn.setAutoCommit(auto);

@@ -101,6 +101,71 @@ final class StreamTableRegistry {
         CatalogStore.forgetFrontier(conn, id);
       }
     }
+    return registered(conn, p, id, templateCacheMaxEntries);
+  }
+
+  /**
+   * Takes a stream table in ERROR after a source change up again, planned anew: its storage is
+   * created again when the plan's columns differ from it (else kept), its frontier is forgotten
+   * (the next refresh fills it), and its sources and generated SQL are saved; the catalog id stays.
+   */
+  static StreamTable replan(
+      Connection conn, Plan p, StreamTableRow row, int templateCacheMaxEntries)
+      throws SQLException {
+    conn.setAutoCommit(false);
+    try (Statement st = conn.createStatement()) {
+      List<String> existing = storageColumns(conn, p.name());
+      st.execute("SAVEPOINT __pgt_layout");
+      st.execute("DROP TABLE IF EXISTS " + p.name().quoted());
+      for (String s : p.sql().createStorage()) {
+        st.execute(s);
+      }
+      List<String> planned = storageColumns(conn, p.name());
+      st.execute("ROLLBACK TO SAVEPOINT __pgt_layout");
+      if (!planned.equals(existing)) {
+        log.info(
+            "the columns of {} change with its sources ({} -> {}); creating its table again",
+            p.name(),
+            String.join(", ", existing),
+            String.join(", ", planned));
+        st.execute("DROP TABLE IF EXISTS " + p.name().quoted());
+        for (String s : p.sql().createStorage()) {
+          st.execute(s);
+        }
+      }
+      CatalogStore.forgetFrontier(conn, row.id());
+      CatalogStore.setStrategy(conn, row.id(), p.sql().strategy().name());
+      conn.commit();
+    } catch (SQLException | RuntimeException e) {
+      conn.rollback();
+      throw e;
+    } finally {
+      conn.setAutoCommit(true);
+    }
+    return registered(conn, p, row.id(), templateCacheMaxEntries);
+  }
+
+  /** Every column of a table with its type, in order (none if missing). */
+  private static List<String> storageColumns(Connection conn, TableRef table) throws SQLException {
+    List<String> out = new java.util.ArrayList<>();
+    try (java.sql.PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT a.attname || ' ' || format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+                + " WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped"
+                + " ORDER BY a.attnum")) {
+      ps.setString(1, table.quoted());
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Saves a registered stream table's sources and generated SQL; the stream table to run. */
+  private static StreamTable registered(
+      Connection conn, Plan p, long id, int templateCacheMaxEntries) throws SQLException {
     CatalogStore.saveSources(conn, id, p.sources());
     Strategy strategy = p.sql().strategy();
     var sql = RefreshSqlBuilder.forQuery(id, p.name(), p.query(), p.probe(), strategy, p.limits());
@@ -122,7 +187,8 @@ final class StreamTableRegistry {
         p.sources(),
         sourceRows,
         strategy,
-        version);
+        version,
+        p.sourceSchema());
   }
 
   /** The hidden columns ({@code __pgt_...}) of an existing table, in order (none if missing). */
