@@ -71,9 +71,14 @@ public record SourceSchema(List<Source> sources) {
       if (i > 0) {
         b.append(", ");
       }
-      b.append("json_build_array(to_regclass(")
-          .append(TableRef.quoteLiteral(s.table().quoted()))
-          .append(")::oid, (SELECT json_build_array(n.nspname, c.relname) FROM pg_class c JOIN")
+      // every lookup reads the catalog in the statement's snapshot (to_regclass would read the
+      // latest catalog, which may be newer than the pg_attribute rows it is compared with)
+      b.append("json_build_array((SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid =")
+          .append(" c.relnamespace WHERE n.nspname = ")
+          .append(TableRef.quoteLiteral(s.table().schema()))
+          .append(" AND c.relname = ")
+          .append(TableRef.quoteLiteral(s.table().name()))
+          .append("), (SELECT json_build_array(n.nspname, c.relname) FROM pg_class c JOIN")
           .append(" pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ")
           .append(s.oid())
           .append("::oid), json_build_array(");

@@ -53,7 +53,11 @@ final class R2dbcSession implements AutoCloseable {
                       }
                       return out;
                     }))
-        .blockFirst();
+        // read to the end, so that the driver has seen the server report the open transaction
+        // (a refresh may roll back right after this statement, as when its sources changed)
+        .collectList()
+        .block()
+        .get(0);
   }
 
   void commit() {
@@ -75,6 +79,23 @@ final class R2dbcSession implements AutoCloseable {
     if (!doneOnce.contains(sql) && doneOnceInTransaction.add(sql)) {
       execute(sql);
     }
+  }
+
+  /**
+   * Creates a session temp table unless this session already did with this very statement; a table
+   * of that name created by another statement (its stream table was planned again after a source
+   * change, so its columns differ) is dropped first.
+   */
+  void createOnce(String sql) {
+    if (doneOnce.contains(sql) || !doneOnceInTransaction.add(sql)) {
+      return;
+    }
+    String prefix = "CREATE TEMP TABLE IF NOT EXISTS ";
+    if (sql.startsWith(prefix)) {
+      String name = sql.substring(prefix.length(), sql.indexOf(' ', prefix.length()));
+      execute("DROP TABLE IF EXISTS " + (name.contains(".") ? name : "pg_temp." + name));
+    }
+    execute(sql);
   }
 
   /** A typed SQL NULL to bind. */

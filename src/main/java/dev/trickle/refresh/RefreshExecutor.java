@@ -247,7 +247,7 @@ public final class RefreshExecutor implements AutoCloseable {
     List<String> first =
         s.beginAndQueryRow(
             (sharedSnapshot == null
-                    ? ""
+                    ? lockSources(st)
                     : "SET TRANSACTION SNAPSHOT " + TableRef.quoteLiteral(sharedSnapshot) + "; ")
                 + "SELECT pg_current_snapshot()::text, "
                 + (schema.sources().isEmpty() ? "NULL" : schema.observeSql())
@@ -337,7 +337,7 @@ public final class RefreshExecutor implements AutoCloseable {
           binds.addAll(encoded.arrays());
           continue;
         }
-        s.executeOnce(d.createTable());
+        s.createOnce(d.createTable());
         s.copyIn(d.copyIn(), encoded.copyText());
         if (encoded.rows() >= ANALYZE_DELTA_ROWS) {
           s.execute(d.analyze());
@@ -435,6 +435,26 @@ public final class RefreshExecutor implements AutoCloseable {
         delta.size(),
         affected,
         took.toMillis());
+  }
+
+  /**
+   * Locks the sources (ACCESS SHARE, as reading them would) before the snapshot is taken: a table
+   * rewrite (ALTER COLUMN ... TYPE) committed after the snapshot would otherwise show the refresh
+   * an empty table (rewrites are not MVCC-safe), and a KEYED refresh would delete the rows it
+   * re-derives. With the lock the rewrite either committed before the snapshot or waits for the
+   * refresh.
+   */
+  private String lockSources(StreamTable st) {
+    if (st.sourceSchema().sources().isEmpty()) {
+      return "";
+    }
+    return "SET LOCAL lock_timeout = '"
+        + lockTimeout.toMillis()
+        + "ms'; LOCK TABLE "
+        + st.sources().stream()
+            .map(TableRef::quoted)
+            .collect(java.util.stream.Collectors.joining(", "))
+        + " IN ACCESS SHARE MODE; ";
   }
 
   /**

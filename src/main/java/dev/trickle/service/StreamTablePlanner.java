@@ -150,11 +150,50 @@ public final class StreamTablePlanner {
           identityFull,
           warnings,
           limits,
-          QueryProbe.sourceSchema(conn, sql.strategy() == Strategy.KEYED));
+          withShipped(conn, QueryProbe.sourceSchema(conn, sql.strategy() == Strategy.KEYED), sql));
     } finally {
       conn.rollback();
       conn.setAutoCommit(auto);
     }
+  }
+
+  /**
+   * Adds to what a stream table reads the source columns its deltas ship (a keyless stream table
+   * ships whole row images: a column dropped from them would change the rows' identities), so that
+   * a change to them is noticed too.
+   */
+  private static dev.trickle.dvm.SourceSchema withShipped(
+      Connection conn, dev.trickle.dvm.SourceSchema schema, RefreshSql sql) throws SQLException {
+    List<dev.trickle.dvm.SourceSchema.Source> out = new ArrayList<>();
+    for (dev.trickle.dvm.SourceSchema.Source s : schema.sources()) {
+      java.util.TreeMap<Integer, dev.trickle.dvm.SourceSchema.ReadColumn> cols =
+          new java.util.TreeMap<>();
+      s.columns().forEach(c -> cols.put(c.attnum(), c));
+      for (RefreshSql.Delta d : sql.deltas()) {
+        if (sql.strategy() != Strategy.MULTISET || !d.source().equals(s.table())) {
+          continue;
+        }
+        try (PreparedStatement ps =
+            conn.prepareStatement(
+                "SELECT attnum, attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE"
+                    + " attrelid = ?::oid AND attnum > 0 AND NOT attisdropped AND attname ="
+                    + " ANY (?)")) {
+          ps.setLong(1, s.oid());
+          ps.setArray(2, conn.createArrayOf("text", d.columns().toArray()));
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              cols.put(
+                  rs.getInt(1),
+                  new dev.trickle.dvm.SourceSchema.ReadColumn(
+                      rs.getInt(1), rs.getString(2), rs.getString(3)));
+            }
+          }
+        }
+      }
+      out.add(
+          new dev.trickle.dvm.SourceSchema.Source(s.table(), s.oid(), List.copyOf(cols.values())));
+    }
+    return new dev.trickle.dvm.SourceSchema(out);
   }
 
   /**

@@ -79,7 +79,7 @@ final class SourceSchemaTest {
         new SourceSchema(
             List.of(new SourceSchema.Source(new TableRef("s", "it's"), 7, List.of(ID))));
     assertThat(odd.observeSql())
-        .contains("to_regclass('\"s\".\"it''s\"')")
+        .contains("n.nspname = 's' AND c.relname = 'it''s'")
         .contains("attrelid = 7::oid AND attnum = 1")
         .endsWith("::text");
     assertThat(SourceSchema.NONE.changeIn(List.of())).isEmpty();

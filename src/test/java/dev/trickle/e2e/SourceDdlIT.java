@@ -44,7 +44,7 @@ final class SourceDdlIT {
           .append(nameAndQuery[i])
           .append("\n    query: ")
           .append(nameAndQuery[i + 1])
-          .append("\n    schedule: 50ms\n");
+          .append("\n    schedule: 50ms\n    refresh_mode: DIFFERENTIAL\n");
     }
     return b.toString();
   }
@@ -89,7 +89,9 @@ final class SourceDdlIT {
             st.execute("ALTER TABLE orders DROP COLUMN extra");
             Thread.sleep(200);
             st.execute("ALTER TABLE orders RENAME COLUMN amount TO amt");
-            st.execute("ALTER TABLE events DROP COLUMN memo"); // nobody reads it
+            // columns added after the stream tables were planned: nobody reads them
+            st.execute("ALTER TABLE orders DROP COLUMN added");
+            st.execute("ALTER TABLE events DROP COLUMN flag");
             Thread.sleep(500);
           },
           "orders",
@@ -103,6 +105,15 @@ final class SourceDdlIT {
       awaitAllEqual(c, "st_ids", IDS, "st_ev", EV);
       assertThat(statusOf("st_ids")).isEqualTo("ACTIVE");
       assertThat(statusOf("st_ev")).isEqualTo("ACTIVE");
+      // a keyless stream table ships whole row images: it reads every column it was planned with
+      st.execute("ALTER TABLE events DROP COLUMN memo");
+      st.execute("DELETE FROM events WHERE qty = 5");
+      awaitStatus("st_ev", "ERROR");
+      assertThat(errorOf("st_ev"))
+          .isEqualTo("source public.events changed: column memo was dropped");
+      assertThat(service.post("/api/v1/stream-tables/public.st_ev/refresh", "{}"))
+          .contains("\"applied\"");
+      awaitAllEqual(c, "st_ev", EV);
       // not retried in a loop, and not holding the slot back
       long rows = historyRows("st_sum");
       Lsn written = currentLsn(st);
