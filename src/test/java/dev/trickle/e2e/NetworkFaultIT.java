@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.trickle.testing.Oracle;
 import dev.trickle.testing.PgDatabase;
 import dev.trickle.testing.PipelineFixture;
+import dev.trickle.testing.RandomWrites;
 import dev.trickle.testing.ServiceProcess;
 import dev.trickle.testing.TcpProxy;
 import java.net.InetSocketAddress;
@@ -225,24 +226,7 @@ final class NetworkFaultIT {
       try (Connection c = db.connect();
           Statement st = c.createStatement()) {
         while (writing.get()) {
-          int id = 1 + rnd.nextInt(700);
-          switch (rnd.nextInt(4)) {
-            case 0 ->
-                st.execute(
-                    "INSERT INTO items VALUES ("
-                        + id
-                        + ", "
-                        + rnd.nextInt(50)
-                        + ", 'n') ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v");
-            case 1 -> st.execute("UPDATE items SET v = v + 1, w = w || '.' WHERE id = " + id);
-            case 2 -> st.execute("DELETE FROM items WHERE id = " + id);
-            default ->
-                st.execute(
-                    "INSERT INTO ticks SELECT 't' || "
-                        + rnd.nextInt(5)
-                        + ", g % 4 FROM generate_series(1, 3) g;"
-                        + " DELETE FROM ticks WHERE ctid IN (SELECT ctid FROM ticks LIMIT 1)");
-          }
+          RandomWrites.itemsAndTicks(st, rnd);
           written.incrementAndGet();
           Thread.sleep(10);
         }
