@@ -53,9 +53,13 @@ public final class ChangeStore {
     final long bytes;
     final java.time.Instant commitTime;
 
+    /** The transaction as first appended: its spill file goes when it leaves the store. */
+    final WalTransaction tx;
+
     Pending(WalTransaction tx) {
       this.bytes = tx.estimatedBytes();
       this.commitTime = tx.commitTime();
+      this.tx = tx;
     }
   }
 
@@ -114,7 +118,8 @@ public final class ChangeStore {
         bytes += entry.bytes;
       }
       entry.waiting.add(e.getKey());
-      t.pending.add(tx);
+      // the transaction as first appended (a second delivery's spill file is deleted at its end)
+      t.pending.add(entry.tx);
       t.pendingBytes += entry.bytes;
     }
   }
@@ -133,12 +138,20 @@ public final class ChangeStore {
   }
 
   /**
-   * Records that every part of a transaction has been appended.
+   * Records that every part of a transaction has been appended. A spilled transaction that no
+   * stream table waits for (none reads its tables, every frontier includes it, or it was delivered
+   * again while the first delivery is pending) has its spill file deleted now.
    *
    * @param tx the transaction
    */
   public synchronized void transactionEnd(WalTransaction tx) {
     received = received.max(tx.endLsn());
+    if (tx.isSpilled()) {
+      Pending entry = ledger.get(tx.commitLsn());
+      if (entry == null || entry.tx.spilled() != tx.spilled()) {
+        tx.discardSpill();
+      }
+    }
   }
 
   /**
@@ -250,6 +263,7 @@ public final class ChangeStore {
     if (entry != null && entry.waiting.remove(id) && entry.waiting.isEmpty()) {
       ledger.remove(tx.commitLsn());
       bytes -= entry.bytes;
+      entry.tx.discardSpill(); // absorbed by every stream table that reads it
     }
   }
 
@@ -279,7 +293,10 @@ public final class ChangeStore {
     return Math.max(0, java.time.Duration.between(oldest, now).toNanos() / 1e9);
   }
 
-  /** Approximate bytes of pending changes held in memory. */
+  /**
+   * Approximate bytes of pending changes held in memory; the rows of spilled transactions are on
+   * disk and not counted.
+   */
   public synchronized long bytes() {
     return bytes;
   }

@@ -53,6 +53,8 @@ public final class ReplicationSource implements ChangeSource {
   private final int windowMaxTransactions;
   private final Duration windowMaxWait;
   private final Duration receiveTimeout;
+  private final SpillDirectory spill;
+  private final long spillThresholdBytes;
 
   /** Silence after which the reader sends a status update to find out whether the server lives. */
   private static final long PROBE_AFTER_NANOS = Duration.ofMillis(500).toNanos();
@@ -84,6 +86,8 @@ public final class ReplicationSource implements ChangeSource {
    * @param windowMaxWait the longest a window stays open after its first transaction
    * @param receiveTimeout silence of the server after which the connection is given up; also bounds
    *     opening it
+   * @param spill where transactions too large for the heap are written (closed with this source)
+   * @param spillThresholdBytes a transaction whose changes take more is written there
    */
   public ReplicationSource(
       String jdbcUrl,
@@ -97,8 +101,12 @@ public final class ReplicationSource implements ChangeSource {
       IdleListener idleListener,
       int windowMaxTransactions,
       Duration windowMaxWait,
-      Duration receiveTimeout) {
+      Duration receiveTimeout,
+      SpillDirectory spill,
+      long spillThresholdBytes) {
     this.receiveTimeout = receiveTimeout;
+    this.spill = spill;
+    this.spillThresholdBytes = spillThresholdBytes;
     this.windowMaxTransactions = windowMaxTransactions;
     this.windowMaxWait = windowMaxWait;
     this.jdbcUrl = jdbcUrl;
@@ -181,6 +189,8 @@ public final class ReplicationSource implements ChangeSource {
     AtomicBoolean cancelled = new AtomicBoolean();
     sink.onDispose(() -> cancelled.set(true));
     ReceiveClock clock = new ReceiveClock();
+    TransactionAssembler assembler =
+        new TransactionAssembler(r -> requests.accept(r), spill::newFile, spillThresholdBytes);
     try (Connection conn = connect(clock)) {
       PGReplicationStream stream =
           conn.unwrap(PGConnection.class)
@@ -199,7 +209,6 @@ public final class ReplicationSource implements ChangeSource {
               .start();
       streaming.set(true);
       log.info("replication streaming from slot {} (publication {})", slot, publication);
-      TransactionAssembler assembler = new TransactionAssembler(r -> requests.accept(r));
       TransactionWindow window =
           new TransactionWindow(windowMaxTransactions, windowMaxWait.toNanos());
       Lsn sent = Lsn.ZERO;
@@ -257,6 +266,7 @@ public final class ReplicationSource implements ChangeSource {
         }
         lastTraffic = System.nanoTime();
         var committed = assembler.accept(PgOutputDecoder.decode(buf, false));
+        committed.filter(WalTransaction::isSpilled).ifPresent(ReplicationSource::logSpilled);
         if (committed.isPresent() && window.add(committed.get(), System.nanoTime())) {
           sink.next(window.drain());
         }
@@ -276,6 +286,7 @@ public final class ReplicationSource implements ChangeSource {
       sink.error(e);
     } finally {
       streaming.set(false);
+      assembler.discardOpen(); // a new connection sends them again
     }
   }
 
@@ -304,6 +315,24 @@ public final class ReplicationSource implements ChangeSource {
   @Override
   public void close() {
     readerThread.dispose();
+    spill.close();
+  }
+
+  private static void logSpilled(WalTransaction tx) {
+    long rows = tx.spilled().counts().values().stream().mapToLong(Long::longValue).sum();
+    long bytes;
+    try {
+      bytes = java.nio.file.Files.size(tx.spilled().path());
+    } catch (java.io.IOException e) {
+      bytes = -1;
+    }
+    log.info(
+        "transaction {} committed at {}: {} row changes held in spill file {} ({} MB)",
+        Integer.toUnsignedLong(tx.xid()),
+        tx.commitLsn(),
+        rows,
+        tx.spilled().path().getFileName(),
+        bytes >> 20);
   }
 
   private static String oneLine(Throwable t) {

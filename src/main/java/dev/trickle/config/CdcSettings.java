@@ -15,6 +15,9 @@ import java.util.Map;
  * @param batchMaxTransactions the most transactions routed to the change store as one window
  * @param batchMaxWait the longest a window stays open after its first transaction
  * @param receiveTimeout silence of the server after which a replication connection is given up
+ * @param spillThresholdMb megabytes of one transaction's changes held in memory before they are
+ *     written to a spill file
+ * @param spillDirectory where spill files go; empty for the JVM's temporary directory
  */
 public record CdcSettings(
     boolean setReplicaIdentityFull,
@@ -24,7 +27,9 @@ public record CdcSettings(
     Duration fenceTimeout,
     int batchMaxTransactions,
     Duration batchMaxWait,
-    Duration receiveTimeout) {
+    Duration receiveTimeout,
+    int spillThresholdMb,
+    String spillDirectory) {
 
   /** The category name. */
   public static final String CATEGORY = "cdc";
@@ -123,6 +128,32 @@ public record CdcSettings(
               + " lost and opened again with backoff; also bounds opening it",
           Validator.positive());
 
+  /** {@code pg_trickle.spill_threshold_mb}. */
+  public static final Setting<Integer> SPILL_THRESHOLD_MB =
+      Setting.of(
+          CATEGORY,
+          "spill_threshold_mb",
+          Integer.class,
+          32,
+          "MB",
+          "a source transaction whose decoded changes take more memory than this is written to a"
+              + " local spill file as it arrives (as is every transaction the server streams in"
+              + " progress) and read back from there when refreshes apply it; only memory counts"
+              + " towards buffer_max_mb",
+          Validator.range(1, 65536));
+
+  /** {@code pg_trickle.spill_directory}. */
+  public static final Setting<String> SPILL_DIRECTORY =
+      Setting.of(
+          CATEGORY,
+          "spill_directory",
+          String.class,
+          "",
+          "path",
+          "directory of the spill files (in a subdirectory trickle-spill/PID, deleted at exit and"
+              + " at the next start); empty for the JVM's temporary directory (java.io.tmpdir)",
+          Validator.any("a directory path, or empty"));
+
   /** Checks every value against its setting. */
   public CdcSettings {
     BATCH_MAX_TRANSACTIONS.requireAllowed(batchMaxTransactions);
@@ -132,6 +163,8 @@ public record CdcSettings(
     RECONNECT_BACKOFF_MAX.requireAllowed(reconnectBackoffMax);
     FENCE_TIMEOUT.requireAllowed(fenceTimeout);
     RECEIVE_TIMEOUT.requireAllowed(receiveTimeout);
+    SPILL_THRESHOLD_MB.requireAllowed(spillThresholdMb);
+    SPILL_DIRECTORY.requireAllowed(spillDirectory);
   }
 
   /** Returns the definitions of this category, in documentation order. */
@@ -144,7 +177,9 @@ public record CdcSettings(
         FENCE_TIMEOUT,
         BATCH_MAX_TRANSACTIONS,
         BATCH_MAX_WAIT,
-        RECEIVE_TIMEOUT);
+        RECEIVE_TIMEOUT,
+        SPILL_THRESHOLD_MB,
+        SPILL_DIRECTORY);
   }
 
   /** Returns the defaults. */
@@ -161,7 +196,9 @@ public record CdcSettings(
         v.get(FENCE_TIMEOUT),
         v.get(BATCH_MAX_TRANSACTIONS),
         v.get(BATCH_MAX_WAIT),
-        v.get(RECEIVE_TIMEOUT));
+        v.get(RECEIVE_TIMEOUT),
+        v.get(SPILL_THRESHOLD_MB),
+        v.get(SPILL_DIRECTORY));
   }
 
   Map<Setting<?>, Object> toMap() {
@@ -173,6 +210,8 @@ public record CdcSettings(
         FENCE_TIMEOUT, fenceTimeout,
         BATCH_MAX_TRANSACTIONS, batchMaxTransactions,
         BATCH_MAX_WAIT, batchMaxWait,
-        RECEIVE_TIMEOUT, receiveTimeout);
+        RECEIVE_TIMEOUT, receiveTimeout,
+        SPILL_THRESHOLD_MB, spillThresholdMb,
+        SPILL_DIRECTORY, spillDirectory);
   }
 }

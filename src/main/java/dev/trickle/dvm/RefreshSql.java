@@ -55,6 +55,57 @@ public record RefreshSql(
       return new Delta(source, null, null, keyColumns);
     }
 
+    /**
+     * For a bound (KEYED) delta whose keys are too many to bind (read from spill files): the
+     * statement creating a session temp table of the keys as text, one column per key column.
+     *
+     * @param table the table's qualified name
+     * @return the statement (idempotent, rows deleted on commit)
+     */
+    public String createKeysTable(String table) {
+      requireBound();
+      return "CREATE TEMP TABLE IF NOT EXISTS "
+          + table.substring("pg_temp.".length())
+          + " ("
+          + RefreshSqlBuilder.joined(columns.size(), i -> "k" + (i + 1) + " text")
+          + ") ON COMMIT DELETE ROWS";
+    }
+
+    /**
+     * Rewrites a delta statement that binds this delta's keys as arrays ({@code unnest(CAST($1 AS
+     * text[]), ...)}) to read them from a keys table instead, duplicates removed.
+     *
+     * @param statement the delta statement
+     * @param table the keys table
+     * @return the statement, with no parameters left
+     * @throws IllegalStateException when the statement does not have the expected form
+     */
+    public String readKeysFrom(String statement, String table) {
+      requireBound();
+      String unnest =
+          "unnest("
+              + RefreshSqlBuilder.joined(columns.size(), i -> "CAST($" + (i + 1) + " AS text[])")
+              + ")";
+      String rewritten =
+          statement.replace(
+              unnest,
+              "(SELECT DISTINCT "
+                  + RefreshSqlBuilder.joined(columns.size(), i -> "k" + (i + 1))
+                  + " FROM "
+                  + table
+                  + ")");
+      if (rewritten.equals(statement) || rewritten.contains("$1")) {
+        throw new IllegalStateException("a KEYED delta statement without its unnest of $1..");
+      }
+      return rewritten;
+    }
+
+    private void requireBound() {
+      if (!bound()) {
+        throw new IllegalStateException("a delta copied into a temp table has no bound keys");
+      }
+    }
+
     /** Whether the delta is bound as parameters rather than copied into a temp table. */
     public boolean bound() {
       return copyIn == null;

@@ -51,11 +51,7 @@ public final class DeltaEncoder {
     StringBuilder out = new StringBuilder();
     int rows = 0;
     for (WalTransaction tx : transactions) {
-      List<RowChange> changes = tx.changes().get(source);
-      if (changes == null) {
-        continue;
-      }
-      for (RowChange c : changes) {
+      for (RowChange c : tx.rows(source)) {
         if (strategy == Strategy.KEYED) {
           if (c.oldTuple() != null) {
             keys.add(values(c.relation(), columns, c.oldTuple(), null));
@@ -83,6 +79,103 @@ public final class DeltaEncoder {
       return new Encoded("", arrays(columns.size(), keys), keys.size());
     }
     return new Encoded(out.toString(), List.of(), rows);
+  }
+
+  /**
+   * A piece of a delta in COPY text format.
+   *
+   * @param text the rows, each ending in a newline
+   * @param rows how many
+   */
+  public record Piece(String text, int rows) {}
+
+  /**
+   * The changes of one source table as COPY text, produced piece by piece as iterated, so that a
+   * delta read from spill files is never held whole in memory. MULTISET and the other row image
+   * strategies: the rows of {@link #encode} (old image -1, new image +1). KEYED: one row per key a
+   * change carries (its old key, when sent, and its new one), duplicates included; the server
+   * removes them.
+   *
+   * @param strategy the strategy
+   * @param source the source table
+   * @param columns the delta table's columns (the key columns for KEYED)
+   * @param transactions the delta's transactions
+   * @param maxChars a piece ends after the row that takes it to this many characters
+   * @return the pieces
+   */
+  public static java.util.Iterator<Piece> pieces(
+      Strategy strategy,
+      TableRef source,
+      List<String> columns,
+      List<WalTransaction> transactions,
+      int maxChars) {
+    java.util.Iterator<WalTransaction> txs = transactions.iterator();
+    return new java.util.Iterator<>() {
+      private java.util.Iterator<RowChange> rows = java.util.Collections.emptyIterator();
+      private Piece next;
+
+      @Override
+      public boolean hasNext() {
+        if (next == null) {
+          next = fill();
+        }
+        return next != null;
+      }
+
+      @Override
+      public Piece next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        Piece out = next;
+        next = null;
+        return out;
+      }
+
+      private Piece fill() {
+        StringBuilder b = new StringBuilder();
+        int n = 0;
+        while (b.length() < maxChars) {
+          while (!rows.hasNext() && txs.hasNext()) {
+            rows = txs.next().rows(source).iterator();
+          }
+          if (!rows.hasNext()) {
+            break;
+          }
+          n += append(b, strategy, source, columns, rows.next());
+        }
+        return n == 0 ? null : new Piece(b.toString(), n);
+      }
+    };
+  }
+
+  private static int append(
+      StringBuilder b, Strategy strategy, TableRef source, List<String> columns, RowChange c) {
+    int n = 0;
+    if (strategy == Strategy.KEYED) {
+      if (c.oldTuple() != null) {
+        b.append(row(c.relation(), columns, c.oldTuple(), null, null));
+        n++;
+      }
+      if (c.newTuple() != null) {
+        b.append(row(c.relation(), columns, c.newTuple(), c.oldTuple(), null));
+        n++;
+      }
+      return n;
+    }
+    if (c.kind() != RowChange.Kind.INSERT) {
+      if (c.oldTuple() == null) {
+        throw new IllegalStateException(
+            "no old row image for " + source + " (needs REPLICA IDENTITY FULL)");
+      }
+      b.append(row(c.relation(), columns, c.oldTuple(), null, "-1"));
+      n++;
+    }
+    if (c.newTuple() != null) {
+      b.append(row(c.relation(), columns, c.newTuple(), c.oldTuple(), "1"));
+      n++;
+    }
+    return n;
   }
 
   /** Column i of every key, as a text array literal: {@code {"1","2",NULL}}. */

@@ -329,7 +329,30 @@ public final class RefreshExecutor implements AutoCloseable {
       inserted = ins;
     } else {
       List<Object> binds = new java.util.ArrayList<>();
+      // a delta with a spilled transaction is streamed from disk into temp tables, in pieces
+      boolean fromDisk = delta.stream().anyMatch(WalTransaction::isSpilled);
+      String apply = sql.applyDelta();
       for (RefreshSql.Delta d : sql.deltas()) {
+        if (fromDisk) {
+          String table = d.bound() ? "pg_temp.__pgt_keys_" + st.id() : d.tableName();
+          if (d.bound()) {
+            s.executeOnce(d.createKeysTable(table));
+            apply = d.readKeysFrom(apply, table);
+          } else {
+            s.executeOnce(d.createTable());
+          }
+          long copied = copyFromDisk(s, sql, d, table, delta);
+          if (copied >= ANALYZE_DELTA_ROWS) {
+            s.execute("ANALYZE " + table);
+          }
+          deltaRows +=
+              d.bound()
+                  ? Long.parseLong(
+                      s.queryString(
+                          "SELECT count(*)::text FROM (SELECT DISTINCT * FROM " + table + ") k"))
+                  : copied;
+          continue;
+        }
         DeltaEncoder.Encoded encoded =
             DeltaEncoder.encode(sql.strategy(), d.source(), d.columns(), delta);
         deltaRows += encoded.rows();
@@ -346,7 +369,7 @@ public final class RefreshExecutor implements AutoCloseable {
       CrashPoints.reached(CrashPoints.Point.BEFORE_MERGE);
       var parts =
           deltaRows > mergeBatchSize
-              ? MergeParts.of(sql.applyDelta())
+              ? MergeParts.of(apply)
               : java.util.Optional.<MergeParts>empty();
       if (parts.isPresent()) {
         // a large delta: its MERGE source is materialized once, numbered, and merged in chunks
@@ -366,7 +389,7 @@ public final class RefreshExecutor implements AutoCloseable {
         }
         s.execute("DROP TABLE " + table);
       } else {
-        affected = s.execute(sql.applyDelta(), binds.toArray());
+        affected = s.execute(apply, binds.toArray());
         chunks = 1;
       }
     }
@@ -435,6 +458,32 @@ public final class RefreshExecutor implements AutoCloseable {
         delta.size(),
         affected,
         took.toMillis());
+  }
+
+  /** Characters of COPY text sent per COPY statement when a delta is read from spill files. */
+  static final int COPY_PIECE_CHARS = 4 << 20;
+
+  /**
+   * Copies one source table's part of a delta into its temp table piece by piece, one COPY
+   * statement per piece, so that rows read from spill files are never held whole in memory.
+   *
+   * @return rows copied
+   */
+  private static long copyFromDisk(
+      R2dbcSession s,
+      RefreshSql sql,
+      RefreshSql.Delta d,
+      String table,
+      List<WalTransaction> delta) {
+    long rows = 0;
+    var pieces =
+        DeltaEncoder.pieces(sql.strategy(), d.source(), d.columns(), delta, COPY_PIECE_CHARS);
+    while (pieces.hasNext()) {
+      DeltaEncoder.Piece piece = pieces.next();
+      s.copyIn("COPY " + table + " FROM STDIN", piece.text());
+      rows += piece.rows();
+    }
+    return rows;
   }
 
   /**

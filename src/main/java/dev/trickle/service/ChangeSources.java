@@ -58,6 +58,12 @@ public final class ChangeSources {
         idleListener,
         cdc.batchMaxTransactions(),
         cdc.batchMaxWait(),
-        cdc.receiveTimeout());
+        cdc.receiveTimeout(),
+        dev.trickle.cdc.SpillDirectory.open(
+            java.nio.file.Path.of(
+                cdc.spillDirectory().isEmpty()
+                    ? System.getProperty("java.io.tmpdir")
+                    : cdc.spillDirectory())),
+        (long) cdc.spillThresholdMb() * 1024 * 1024);
   }
 }

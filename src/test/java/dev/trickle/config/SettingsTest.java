@@ -38,6 +38,8 @@ final class SettingsTest {
             "pg_trickle.batch_max_transactions",
             "pg_trickle.batch_max_wait",
             "pg_trickle.receive_timeout",
+            "pg_trickle.spill_threshold_mb",
+            "pg_trickle.spill_directory",
             "pg_trickle.differential_max_change_ratio",
             "pg_trickle.merge_work_mem_mb",
             "pg_trickle.max_parse_depth",
@@ -77,7 +79,9 @@ final class SettingsTest {
                 Duration.ofSeconds(30),
                 256,
                 Duration.ofMillis(1),
-                Duration.ofSeconds(30)));
+                Duration.ofSeconds(30),
+                32,
+                ""));
     assertThat(d.dvm()).isEqualTo(new DvmSettings(0.15, 64, 64, 1000, true, 256, 10000, 50000));
     assertThat(d.monitoring())
         .isEqualTo(

@@ -267,4 +267,47 @@ final class DeltaEncoderTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("binary value of public.t.id");
   }
+
+  @Test
+  void pieces_multiset_concatenateToTheWholeCopyText_inBoundedPieces() {
+    WalTransaction[] txs = new WalTransaction[40];
+    for (int i = 0; i < txs.length; i++) {
+      txs[i] =
+          tx(
+              insert(row("n" + i, Integer.toString(i), "1")),
+              update(row("n" + i, Integer.toString(i), "1"), row("m\t" + i, "x", "2")));
+    }
+    DeltaEncoder.Encoded whole = encode(Strategy.MULTISET, ALL, txs);
+    StringBuilder joined = new StringBuilder();
+    int rows = 0;
+    int pieces = 0;
+    var it = DeltaEncoder.pieces(Strategy.MULTISET, T, ALL, List.of(txs), 100);
+    while (it.hasNext()) {
+      DeltaEncoder.Piece p = it.next();
+      assertThat(p.text().length()).isLessThan(100 + 40);
+      joined.append(p.text());
+      rows += p.rows();
+      pieces++;
+    }
+    assertThat(joined.toString()).isEqualTo(whole.copyText());
+    assertThat(rows).isEqualTo(whole.rows()).isEqualTo(120);
+    assertThat(pieces).isGreaterThan(10);
+  }
+
+  @Test
+  void pieces_keyed_oneRowPerKeyACarries_duplicatesLeftToTheServer() {
+    var it =
+        DeltaEncoder.pieces(
+            Strategy.KEYED,
+            T,
+            KEY,
+            List.of(
+                tx(insert(row("a", "1", "1.00")), update(row(null, "1", null), row("b", "2", "1"))),
+                tx(delete(row(null, "2", null)), insert(row("c", "a\tb", "1")))),
+            1 << 20);
+    DeltaEncoder.Piece p = it.next();
+    assertThat(p.text()).isEqualTo("1\n1\n2\n2\na\\tb\n");
+    assertThat(p.rows()).isEqualTo(5);
+    assertThat(it.hasNext()).isFalse();
+  }
 }
