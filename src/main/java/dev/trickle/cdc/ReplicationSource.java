@@ -192,15 +192,23 @@ public final class ReplicationSource implements ChangeSource {
     TransactionAssembler assembler =
         new TransactionAssembler(r -> requests.accept(r), spill::newFile, spillThresholdBytes);
     try (Connection conn = connect(clock)) {
+      // PostgreSQL 14 and later stream large transactions in progress (protocol 2) rather than
+      // spilling them on the server until they commit; the assembler writes them to spill files
+      boolean inProgress = conn.getMetaData().getDatabaseMajorVersion() >= 14;
+      Properties options = new Properties();
+      options.setProperty("proto_version", inProgress ? "2" : "1");
+      options.setProperty("publication_names", publication);
+      options.setProperty("messages", "true");
+      if (inProgress) {
+        options.setProperty("streaming", "on");
+      }
       PGReplicationStream stream =
           conn.unwrap(PGConnection.class)
               .getReplicationAPI()
               .replicationStream()
               .logical()
               .withSlotName(slot)
-              .withSlotOption("proto_version", "1")
-              .withSlotOption("publication_names", publication)
-              .withSlotOption("messages", "true")
+              .withSlotOptions(options)
               .withStatusInterval((int) statusInterval.toMillis(), TimeUnit.MILLISECONDS)
               // pgjdbc would otherwise report the server's position from a keepalive as flushed
               // once everything received was confirmed: the slot would move past the position
@@ -208,7 +216,11 @@ public final class ReplicationSource implements ChangeSource {
               .withAutomaticFlush(false)
               .start();
       streaming.set(true);
-      log.info("replication streaming from slot {} (publication {})", slot, publication);
+      log.info(
+          "replication streaming from slot {} (publication {}, protocol {})",
+          slot,
+          publication,
+          inProgress ? "2, large transactions streamed in progress" : "1");
       TransactionWindow window =
           new TransactionWindow(windowMaxTransactions, windowMaxWait.toNanos());
       Lsn sent = Lsn.ZERO;
@@ -265,7 +277,7 @@ public final class ReplicationSource implements ChangeSource {
           continue;
         }
         lastTraffic = System.nanoTime();
-        var committed = assembler.accept(PgOutputDecoder.decode(buf, false));
+        var committed = assembler.accept(PgOutputDecoder.decode(buf, assembler.inStreamBlock()));
         committed.filter(WalTransaction::isSpilled).ifPresent(ReplicationSource::logSpilled);
         if (committed.isPresent() && window.add(committed.get(), System.nanoTime())) {
           sink.next(window.drain());

@@ -170,12 +170,22 @@ final class LargeTransactionIT {
           .isSubsetOf(keyless0, keyless1, keyless2);
       assertThat(smallWrites.get()).isPositive();
 
+      // the server streamed the large transactions in progress (protocol 2) rather than holding
+      // them until their commit (the statistics are reported with a delay)
+      long streamed = 0;
+      for (int i = 0; i < 100 && streamed == 0; i++) {
+        streamed = streamedTransactions(st);
+        Thread.sleep(100);
+      }
+      assertThat(streamed).as("transactions the server streamed in progress").isPositive();
+
       String log = Files.readString(service.logFile().toPath());
       assertThat(log).doesNotContain("OutOfMemoryError");
       System.out.printf(
-          "LargeTransactionIT: %,d rows; commit took %d ms, applied %d ms after it; reader saw"
-              + " %s / %s; %s%n%s%n",
+          "LargeTransactionIT: %,d rows; %d transactions streamed in progress; commit took %d ms,"
+              + " applied %d ms after it; reader saw %s / %s; %s%n%s%n",
           ROWS,
+          streamed,
           TimeUnit.NANOSECONDS.toMillis(committed - started),
           TimeUnit.NANOSECONDS.toMillis(applied - committed),
           seenKeyed,
@@ -187,6 +197,16 @@ final class LargeTransactionIT {
                   + " pgtrickle.pgt_refresh_history WHERE delta_rows > 1000 OR mode = 'FULL'"
                   + " ORDER BY refresh_id"));
       assertThat(service.terminate()).as("SIGTERM exits 0").isZero();
+    }
+  }
+
+  private static long streamedTransactions(Statement st) throws Exception {
+    try (ResultSet rs =
+        st.executeQuery(
+            "SELECT coalesce(sum(stream_txns), 0) FROM pg_stat_replication_slots"
+                + " WHERE slot_name = 'large'")) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 
