@@ -12,5 +12,5 @@ COPY --from=build /src/target/trickle.jar /app/trickle.jar
 COPY --from=build /src/target/lib /app/lib
 COPY pipelines /app/pipelines
 EXPOSE 8765
-ENTRYPOINT ["java", "-Xmx512m", "-jar", "/app/trickle.jar"]
+ENTRYPOINT ["java", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/trickle.jar"]
 CMD ["run", "--config", "/app/pipelines/demo.yaml", "--http", "0.0.0.0:8765"]

@@ -101,7 +101,8 @@ public final class ServiceProcess implements AutoCloseable {
 
   private ProcessBuilder processBuilder() {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m"));
+    List<String> command =
+        new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
     command.addAll(jvmOptions);
     command.addAll(
         List.of(
