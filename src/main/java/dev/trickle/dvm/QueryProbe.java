@@ -156,6 +156,57 @@ public final class QueryProbe {
   }
 
   /**
+   * The same sources as the server has them now, matched by name: their OIDs and, per read column,
+   * its number and type. A stream table is planned before the stream tables it reads are created
+   * (their tables exist only in the rolled-back planning transaction then), so what it reads of
+   * them is bound to the real tables once they exist. A source or column not found keeps what was
+   * planned (the next check reports it).
+   *
+   * @param conn a connection
+   * @param planned the planned schema
+   * @return the schema bound to the current tables
+   * @throws SQLException on database failures
+   */
+  public static SourceSchema rebind(Connection conn, SourceSchema planned) throws SQLException {
+    List<SourceSchema.Source> out = new ArrayList<>();
+    try (java.sql.PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT c.oid::bigint, a.attnum, format_type(a.atttypid, a.atttypmod) FROM pg_class c"
+                + " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = ? AND a.attnum"
+                + " > 0 AND NOT a.attisdropped WHERE c.oid = to_regclass(?)")) {
+      for (SourceSchema.Source s : planned.sources()) {
+        long oid = s.oid();
+        List<SourceSchema.ReadColumn> columns = new ArrayList<>();
+        for (SourceSchema.ReadColumn col : s.columns()) {
+          ps.setString(1, col.name());
+          ps.setString(2, s.table().quoted());
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next() && rs.getString(3) != null) {
+              oid = rs.getLong(1);
+              columns.add(new SourceSchema.ReadColumn(rs.getInt(2), col.name(), rs.getString(3)));
+            } else {
+              columns.add(col);
+            }
+          }
+        }
+        if (s.columns().isEmpty()) {
+          try (java.sql.PreparedStatement one =
+              conn.prepareStatement("SELECT to_regclass(?)::oid::bigint")) {
+            one.setString(1, s.table().quoted());
+            try (ResultSet rs = one.executeQuery()) {
+              if (rs.next() && rs.getObject(1) != null) {
+                oid = rs.getLong(1);
+              }
+            }
+          }
+        }
+        out.add(new SourceSchema.Source(s.table(), oid, columns));
+      }
+    }
+    return new SourceSchema(out);
+  }
+
+  /**
    * What the probed query reads of its sources, for noticing later changes to them ({@link
    * SourceSchema}): each source's OID and the columns the query refers to (the view's column
    * dependencies), plus the primary key's columns when {@code withKeys}. Call inside the probe's

@@ -188,7 +188,7 @@ final class StreamTableRegistry {
         sourceRows,
         strategy,
         version,
-        p.sourceSchema());
+        dev.trickle.dvm.QueryProbe.rebind(conn, p.sourceSchema()));
   }
 
   /** The hidden columns ({@code __pgt_...}) of an existing table, in order (none if missing). */
